@@ -1,0 +1,32 @@
+# newsstreams: `make run` starts everything with the sample articles, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test install unit integration fuzz clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/newsstreams run --demo
+
+test: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+unit: install
+	$(BIN)/python -m pytest -q -m "not integration"
+
+integration: install
+	$(BIN)/python -m pytest -q -m integration
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
