@@ -1,0 +1,88 @@
+"""What identifies an article: its id, source domain, content hash, language and near-duplicate signature."""
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
+from datasketch import MinHash
+
+SHINGLE_WORDS = 5          # word shingles for the MinHash signature
+SIGNATURE_PERMUTATIONS = 64
+LANGUAGE_SAMPLE_CHARS = 3000
+_TRACKING_PARAMS = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|cmpid|ncid|__mref)$", re.IGNORECASE)
+_WORD = re.compile(r"\w+")
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Lower-case scheme and host, no ``www.``, no fragment, no tracking parameters, no trailing slash."""
+    if not url or not url.strip():
+        return None
+    parts = urlsplit(url.strip())
+    if not parts.netloc:
+        return None
+    host = parts.netloc.lower().removeprefix("www.")
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if not _TRACKING_PARAMS.match(k)])
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit(((parts.scheme or "http").lower(), host, path, query, ""))
+
+
+def domain_of(url: str | None, source: str | None = None) -> str | None:
+    """The source's domain: from the URL, else from a ``source`` that looks like a domain."""
+    for candidate in (url, source):
+        if not candidate:
+            continue
+        text = candidate.strip().lower()
+        host = urlsplit(text if "://" in text else "//" + text).hostname
+        if host and "." in host and " " not in host:
+            return host.removeprefix("www.")
+    return None
+
+
+def normalized_text(text: str) -> str:
+    """Case-folded words only: the form that content hashes and signatures are computed over."""
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(normalized_text(text).encode("utf-8")).hexdigest()
+
+
+def article_id(given: str | None, url: str | None, text_hash: str) -> str:
+    """A stable id: the given one, else one derived from the canonical URL, else from the content hash."""
+    if given:
+        return given
+    canon = canonical_url(url)
+    if canon:
+        return "u" + hashlib.blake2b(canon.encode("utf-8"), digest_size=10).hexdigest()
+    return "c" + text_hash[:20]
+
+
+def minhash_signature(text: str) -> list[int]:
+    """MinHash of word ``SHINGLE_WORDS``-grams (datasketch); estimates Jaccard similarity between articles."""
+    words = normalized_text(text).split()
+    shingles = {" ".join(words[i:i + SHINGLE_WORDS]).encode("utf-8")
+                for i in range(max(1, len(words) - SHINGLE_WORDS + 1))}
+    m = MinHash(num_perm=SIGNATURE_PERMUTATIONS, seed=1)
+    m.update_batch(list(shingles))
+    return [int(v) for v in m.hashvalues]
+
+
+def signature_similarity(a: list[int], b: list[int]) -> float:
+    """Estimated Jaccard similarity of two signatures."""
+    if not a or len(a) != len(b):
+        return 0.0
+    return float(np.mean(np.asarray(a, dtype=np.uint64) == np.asarray(b, dtype=np.uint64)))
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code (py3langid, whose model ships in its wheel); None for text too short to tell."""
+    sample = text[:LANGUAGE_SAMPLE_CHARS]
+    if len(_WORD.findall(sample)) < 3:
+        return None
+    import py3langid
+
+    lang, _score = py3langid.classify(sample)
+    return lang
