@@ -1,0 +1,64 @@
+"""ParsedArticle -> EnrichedArticle: who, where, when, what was said, how many, in what tone.
+
+Batched on purpose: the statistical NER runs over a whole batch at once (``nlp.pipe``).
+Near-duplicates are not decided here: they need the shared state of all workers (streams.enrich.dedupe).
+"""
+from __future__ import annotations
+
+from streams.enrich.amounts import extract_amounts
+from streams.enrich.dates import resolve_dates
+from streams.enrich.entities import (PLACE_LABELS, Mention, clean_mentions, count_entities, dictionary_mentions,
+                                     ner_mentions)
+from streams.enrich.keywords import extract_keywords
+from streams.enrich.places import find_place_mentions, resolve_places
+from streams.enrich.quotes import extract_quotes
+from streams.enrich.sources import source_reliability
+from streams.enrich.tone import score_tone
+from streams.records import EnrichedArticle, ParsedArticle
+
+MODES = ("accurate", "fast")
+
+
+def find_mentions(texts: list[str], mode: str) -> list[list[Mention]]:
+    """Entity mentions of each text: spaCy NER (accurate) or dictionaries and the gazetteer (fast)."""
+    if mode == "accurate":
+        raw = ner_mentions(texts)
+    elif mode == "fast":
+        raw = [dictionary_mentions(t, find_place_mentions(t)) for t in texts]
+    else:
+        raise ValueError(f"unknown mode {mode!r}")
+    return [clean_mentions(ms, is_place=_is_known_place) for ms in raw]
+
+
+def _is_known_place(name: str) -> bool:
+    return bool(resolve_places([{"text": name, "label": "GPE", "count": 1}], ""))
+
+
+def enrich_article(article: ParsedArticle, mentions: list[Mention]) -> tuple[EnrichedArticle, list[dict]]:
+    """Everything but NER for one article, given its entity mentions (see :func:`find_mentions`).
+
+    Returns the enriched record and the entity spans ({text, label, start, end, canonical}) that the
+    classify stage reads.
+    """
+    entities = count_entities(mentions)
+    spans = [{"text": m.text, "label": m.label, "start": m.start, "end": m.end, "canonical": m.canonical}
+             for m in mentions]
+    place_mentions = [{"text": e["text"], "label": e["label"], "count": e["count"]}
+                      for e in entities if e["label"] in PLACE_LABELS or e["label"] == "NORP"]
+    source = dict(article.source)
+    source.update(source_reliability(source.get("domain")))
+    return EnrichedArticle(
+        id=article.id, url=article.url, source=source, title=article.title, authors=article.authors,
+        section=article.section, published_at=article.published_at, language=article.language,
+        text=article.text, word_count=article.word_count, content_hash=article.content_hash,
+        entities=entities,
+        locations=resolve_places(place_mentions, article.text),
+        dates=resolve_dates(article.text, article.published_at),
+        quotes=extract_quotes(article.text, spans),
+        amounts=extract_amounts(article.text),
+        tone=score_tone(article.text),
+        keywords=extract_keywords(article.text, article.title or "", spans),
+        flags=list(article.flags),
+        pipeline=dict(article.pipeline),
+        extra=article.extra,
+    ), spans
