@@ -1,0 +1,15 @@
+"""EnrichedArticle -> the same record with ``categories``, ``category`` and ``events`` filled in."""
+from __future__ import annotations
+
+from streams.classify.events import extract_events
+from streams.classify.topics import classify_topics
+from streams.records import EnrichedArticle
+
+
+def classify_article(record: EnrichedArticle, entity_spans: list[dict]) -> EnrichedArticle:
+    """IPTC topics (trained linear model) and CAMEO events (lexicon) of one enriched article."""
+    topics = classify_topics(record.title or "", record.text)
+    record.categories = topics["categories"]
+    record.category = topics["category"]
+    record.events = extract_events(record.text, entity_spans, record.locations)
+    return record
