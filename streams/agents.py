@@ -1,0 +1,192 @@
+"""What the agents do with a batch of events: hand it to the pipeline, send the outcomes, count them.
+
+Delivery contract (see faust-notes.md): an agent's batch is acked when its loop asks for the next batch,
+so every handler below returns only after the broker has acknowledged every message the batch caused.
+Nothing raises out of a handler for a bad article: it becomes a dead letter. A failing send is retried
+until the broker takes it (the partition waits; nothing is skipped).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Iterable, Sequence
+
+import orjson
+from aiokafka.errors import KafkaError
+
+from streams import metrics
+from streams.enrich.dedupe import DuplicateIndex
+from streams.errors import BadArticle, dead_letter
+from streams.pipeline import Item, Outcome, enrich_batch, parse_batch, route_topic
+from streams.pool import PoolCrashed, StagePool
+from streams.settings import CATEGORY_SLUGS, Settings
+
+log = logging.getLogger(__name__)
+CATEGORY_HEADER = "category"
+SEND_RETRY_SECONDS = (0.5, 1, 2, 5)
+
+
+class StageRunner:
+    """Holds what the agents share: settings, the process pool, the producer, the duplicate index, rates."""
+
+    def __init__(self, settings: Settings, pool: StagePool, producer: Any, dedupe_store: Any):
+        self.settings = settings
+        self.topics = settings.topics
+        self.pool = pool
+        self.producer = producer          # Faust's producer: send(topic, key, value, partition, timestamp, headers)
+        self.dedupe = DuplicateIndex(dedupe_store)
+        self.rates = metrics.RateTracker()
+
+    # --- parse: articles.raw -> articles.parsed ------------------------------------------------------
+
+    async def parse_events(self, events: Sequence[Any]) -> None:
+        items = [_item(e) for e in events]
+        limits = self.settings.pipeline
+        # Too large for the pool's pipes and for any article: dead-letter in place, without copying it around.
+        oversized = [i for i in items if len(i.value) > limits.max_message_bytes]
+        normal = [i for i in items if len(i.value) <= limits.max_message_bytes]
+        outcomes = [self._dead("parse", i, BadArticle("too_large", f"message of {len(i.value)} bytes exceeds "
+                                                       f"the limit of {limits.max_message_bytes}"))
+                    for i in oversized]
+        outcomes += await self._run("parse", parse_batch, normal, limits)
+        sends = []
+        for o in outcomes:
+            if o.ok:
+                sends.append((self.topics.parsed, o.key, o.value, None))
+            else:
+                sends.append((self.topics.dlq, o.key, o.value, None))
+        await self._send_all(sends)
+        for o in outcomes:
+            if o.ok:
+                metrics.count_ok("parse", o.stage_seconds.get("parse"), rates=self.rates)
+            else:
+                metrics.count_dead_letter("parse", o.reason)
+
+    # --- enrich + classify: articles.parsed -> articles.enriched --------------------------------------
+
+    async def enrich_events(self, events: Sequence[Any]) -> None:
+        items = [_item(e) for e in events]
+        for item in items:
+            self._judge_duplicate(item)
+        outcomes = await self._run("enrich", enrich_batch, items, self.settings.pipeline.mode, self.settings.pipeline)
+        sends = []
+        for o in outcomes:
+            if o.ok:
+                headers = [(CATEGORY_HEADER, (o.category or "").encode())]
+                sends.append((self.topics.enriched, o.key, o.value, headers))
+            else:
+                sends.append((self.topics.dlq, o.key, o.value, None))
+        await self._send_all(sends)
+        now = time.time()
+        for o in outcomes:
+            if o.ok:
+                metrics.count_ok("enrich", o.stage_seconds.get("enrich"), duplicate=o.duplicate, rates=self.rates)
+                metrics.count_ok("classify", o.stage_seconds.get("classify"), rates=self.rates)
+                if o.ingested_at:
+                    metrics.END_TO_END.observe(max(0.0, now - o.ingested_at))
+            else:
+                metrics.count_dead_letter("enrich", o.reason)
+
+    def _judge_duplicate(self, item: Item) -> None:
+        """Near-duplicate verdict from the shared index (needs only id, hash and signature of the record)."""
+        try:
+            record = orjson.loads(item.value)
+            verdict = self.dedupe.check_and_add(record["id"], record["content_hash"], record["signature"])
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            return      # not a parsed article: enrich_batch dead-letters it with the reason
+        item.duplicate_of, item.story_id = verdict.duplicate_of, verdict.story_id
+
+    # --- route: articles.enriched -> articles.category.<slug> -----------------------------------------
+
+    async def route_events(self, events: Sequence[Any]) -> None:
+        sends, counted = [], []
+        for e in events:
+            started = time.perf_counter()
+            category = _category_of(e.message)
+            topic = route_topic(category, self.topics) if category in CATEGORY_SLUGS else None
+            if topic is not None:
+                sends.append((topic, e.message.key, e.message.value, [(CATEGORY_HEADER, category.encode())]))
+            counted.append((category if topic else None, time.perf_counter() - started))
+        await self._send_all(sends)
+        for category, seconds in counted:
+            if category:
+                metrics.CATEGORIES.labels(category=category).inc()
+                metrics.count_ok("route", seconds, rates=self.rates)
+            else:
+                metrics.ARTICLES.labels(stage="route", outcome="error").inc()
+
+    # --- shared ---------------------------------------------------------------------------------------
+
+    async def _run(self, stage: str, fn, items: list[Item], *args) -> list[Outcome]:
+        """Run a batch function in the pool; retry unexpected failures one by one, up to max_attempts."""
+        if not items:
+            return []
+        metrics.BATCH_SIZE.labels(stage=stage).observe(len(items))
+        try:
+            outcomes = await self.pool.map_chunks(fn, items, *args)
+        except PoolCrashed:
+            outcomes = [Outcome(False, i.key, b"", stage, reason="worker_crash", retry=True) for i in items]
+        final = []
+        for item, outcome in zip(items, outcomes):
+            while not outcome.ok and outcome.retry and item.attempts < self.settings.pipeline.max_attempts:
+                metrics.count_error(stage)
+                item.attempts += 1
+                try:
+                    outcome = (await self.pool.map_chunks(fn, [item], *args))[0]
+                except PoolCrashed:
+                    outcome = Outcome(False, item.key, b"", stage, reason="worker_crash", retry=True)
+            if not outcome.ok and outcome.reason == "worker_crash":
+                outcome = self._dead(stage, item, RuntimeError("a pool process died on this article "
+                                                               f"{item.attempts} times"), reason="worker_crash")
+            final.append(outcome)
+        return final
+
+    def _dead(self, stage: str, item: Item, exc: Exception, reason: str | None = None) -> Outcome:
+        letter = dead_letter(stage, exc, item.value, key=item.key, source=item.source,
+                             max_payload_bytes=self.settings.pipeline.dlq_payload_bytes, attempts=item.attempts)
+        if reason:
+            letter.reason = reason
+        return Outcome(False, item.key, orjson.dumps(letter.to_dict()), stage, reason=letter.reason)
+
+    async def _send_all(self, sends: Iterable[tuple[str, str | None, bytes, list | None]]) -> None:
+        """Send every message and wait for the broker's acknowledgement of each; retry what fails."""
+        pending = list(sends)
+        attempt = 0
+        while pending:
+            futures = []
+            for topic, key, value, headers in pending:
+                k = key.encode("utf-8") if isinstance(key, str) else key
+                futures.append(await self.producer.send(topic, k, value, None, None, headers))
+            results = await asyncio.gather(*futures, return_exceptions=True)
+            failed = [s for s, r in zip(pending, results) if isinstance(r, BaseException)]
+            if not failed:
+                return
+            errors = {type(r).__name__ for r in results if isinstance(r, BaseException)}
+            if not all(isinstance(r, KafkaError) for r in results if isinstance(r, BaseException)):
+                log.error("sending %d messages failed (%s); retrying", len(failed), ", ".join(sorted(errors)))
+            delay = SEND_RETRY_SECONDS[min(attempt, len(SEND_RETRY_SECONDS) - 1)]
+            if attempt % 10 == 0:
+                log.warning("broker did not take %d messages (%s); retrying in %.1f s", len(failed),
+                            ", ".join(sorted(errors)), delay)
+            attempt += 1
+            pending = failed
+            await asyncio.sleep(delay)
+
+
+def _item(event: Any) -> Item:
+    m = event.message
+    key = m.key.decode("utf-8", "replace") if isinstance(m.key, bytes) else m.key
+    return Item(value=m.value if m.value is not None else b"", key=key, timestamp=m.timestamp or time.time(),
+                source={"topic": m.topic, "partition": m.partition, "offset": m.offset})
+
+
+def _category_of(message: Any) -> str | None:
+    """The record's category: the header the enrich agent set from the record's own field, else the JSON."""
+    for name, value in message.headers or ():
+        if name == CATEGORY_HEADER and value:
+            return value.decode("utf-8", "replace")
+    try:
+        return orjson.loads(message.value).get("category")
+    except (orjson.JSONDecodeError, AttributeError, TypeError):
+        return None

@@ -1,0 +1,105 @@
+"""The Faust app: its topics, its table and its agents; the whole wiring on one page.
+
+    articles.raw --parse--> articles.parsed --enrich+classify--> articles.enriched --route--> articles.category.<slug>
+                       \\                                  \\
+                        +--> articles.dlq                  +--> articles.dlq
+
+Agents are thin: take a batch of events, hand it to the StageRunner (streams.agents), loop. Each agent has
+concurrency 1 (more can commit past in-flight messages, faust-streaming #606); parallelism comes from the
+process pool inside a batch and from more workers (Kafka splits the partitions).
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import faust
+
+from streams import metrics
+from streams.agents import StageRunner
+from streams.kafka import MAX_REQUEST_BYTES, faust_credentials
+from streams.pool import StagePool
+from streams.settings import Settings
+
+LOOP_LAG_INTERVAL = 0.5
+LAG_INTERVAL = 5.0
+
+
+def create_app(settings: Settings, pool: StagePool) -> faust.App:
+    p = settings.pipeline
+    app = faust.App(
+        settings.app_id,
+        broker=",".join(f"kafka://{h}" for h in settings.bootstrap_servers.split(",")),
+        broker_credentials=faust_credentials(settings),
+        key_serializer="raw", value_serializer="raw",     # orjson in the pipeline, not Faust's codecs
+        web_enabled=False,                                 # /metrics is served by prometheus-client
+        topic_partitions=settings.topics.partitions,
+        topic_replication_factor=settings.topics.replication_factor,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=1.0,
+        producer_max_request_size=MAX_REQUEST_BYTES,
+        consumer_max_fetch_size=MAX_REQUEST_BYTES,
+        producer_acks=-1,
+        producer_linger=0.005,
+        stream_buffer_maxsize=max(4 * p.batch_size, 256),
+        worker_redirect_stdouts=False,
+    )
+    t = settings.topics
+    raw = app.topic(t.raw, partitions=t.partitions)
+    parsed = app.topic(t.parsed, partitions=t.partitions)
+    enriched = app.topic(t.enriched, partitions=t.partitions)
+    # The near-duplicate index, shared by every worker: a global table reads all of its changelog.
+    # One partition and recovery_buffer_size=1 as Faust's GlobalTable docstring advises for several workers;
+    # use_partitioner: writes need no current event (we write from a batch) and no co-partitioning.
+    dedupe_table = app.GlobalTable(f"{settings.app_id}-dedupe", default=None, partitions=1, recovery_buffer_size=1,
+                                   use_partitioner=True,
+                                   schema=faust.Schema(key_serializer="json", value_serializer="json"))
+
+    runner: StageRunner | None = None
+
+    def get_runner() -> StageRunner:
+        nonlocal runner
+        if runner is None:
+            runner = StageRunner(settings, pool, app.producer, dedupe_table)
+        return runner
+
+    @app.agent(raw, name="parse", concurrency=1)
+    async def parse_agent(stream):
+        async for events in stream.take_events(p.batch_size, within=p.batch_timeout):
+            await get_runner().parse_events(events)
+
+    @app.agent(parsed, name="enrich", concurrency=1)
+    async def enrich_agent(stream):
+        async for events in stream.take_events(p.batch_size, within=p.batch_timeout):
+            await get_runner().enrich_events(events)
+
+    @app.agent(enriched, name="route", concurrency=1)
+    async def route_agent(stream):
+        async for events in stream.take_events(max(p.batch_size, 64), within=p.batch_timeout):
+            await get_runner().route_events(events)
+
+    @app.timer(interval=1.0)
+    async def publish_rates():
+        get_runner().rates.publish()
+
+    @app.timer(interval=LAG_INTERVAL)
+    async def measure_consumer_lag():
+        consumer = app.consumer
+        for tp in consumer.assignment():
+            try:
+                position = await consumer.position(tp)
+                highwater = consumer.highwater(tp)
+            except Exception:   # partition being revoked; next round
+                continue
+            if position is not None and highwater is not None:
+                metrics.CONSUMER_LAG.labels(topic=tp.topic, partition=str(tp.partition)).set(
+                    max(0, highwater - position))
+
+    @app.task
+    async def measure_event_loop_lag():
+        while True:
+            expected = time.perf_counter() + LOOP_LAG_INTERVAL
+            await asyncio.sleep(LOOP_LAG_INTERVAL)
+            metrics.EVENT_LOOP_LAG.set(max(0.0, time.perf_counter() - expected))
+
+    return app

@@ -1,0 +1,144 @@
+"""Kafka client plumbing shared by the worker and the CLI: security settings, waiting for the broker,
+creating the topics, producing and consuming raw bytes (aiokafka)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+import time
+from typing import AsyncIterator
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+
+from streams.settings import Settings
+
+log = logging.getLogger(__name__)
+MAX_REQUEST_BYTES = 32 * 1024 * 1024
+
+
+def ssl_context(settings: Settings) -> ssl.SSLContext | None:
+    k = settings.kafka
+    if "SSL" not in k.security_protocol.upper():
+        return None
+    ctx = ssl.create_default_context(cafile=k.ssl_cafile)
+    if k.ssl_certfile:
+        ctx.load_cert_chain(k.ssl_certfile, k.ssl_keyfile)
+    return ctx
+
+
+def client_options(settings: Settings) -> dict:
+    """aiokafka keyword arguments for the configured broker and its security (SASL PLAIN/SCRAM, TLS)."""
+    k = settings.kafka
+    opts: dict = {"bootstrap_servers": settings.bootstrap_servers, "security_protocol": k.security_protocol.upper()}
+    ctx = ssl_context(settings)
+    if ctx is not None:
+        opts["ssl_context"] = ctx
+    if k.sasl_mechanism:
+        opts.update(sasl_mechanism=k.sasl_mechanism.upper(), sasl_plain_username=k.sasl_username,
+                    sasl_plain_password=k.sasl_password)
+    return opts
+
+
+def faust_credentials(settings: Settings):
+    """The same security settings as Faust ``broker_credentials`` (None for PLAINTEXT)."""
+    import faust
+
+    k = settings.kafka
+    ctx = ssl_context(settings)
+    if k.sasl_mechanism:
+        return faust.SASLCredentials(username=k.sasl_username, password=k.sasl_password,
+                                     mechanism=k.sasl_mechanism.upper(), ssl_context=ctx)
+    if ctx is not None:
+        return faust.SSLCredentials(ctx)
+    return None
+
+
+async def wait_for_broker(settings: Settings, timeout: float | None = None, log_every: float = 15.0) -> None:
+    """Return once the broker answers a metadata request; log (not flood) while it does not."""
+    started = last_log = time.monotonic()
+    delay = 0.25
+    while True:
+        admin = AIOKafkaAdminClient(**client_options(settings), request_timeout_ms=5000)
+        try:
+            await admin.start()
+            await admin.list_topics()
+            if time.monotonic() - started > 1:
+                log.info("broker %s is reachable", settings.bootstrap_servers)
+            return
+        except (KafkaError, OSError, asyncio.TimeoutError) as e:
+            now = time.monotonic()
+            if timeout is not None and now - started > timeout:
+                raise KafkaConnectionError(f"broker {settings.bootstrap_servers} unreachable for {timeout:.0f} s") from e
+            if now - last_log >= log_every or last_log == started:
+                log.warning("waiting for broker %s (%s)", settings.bootstrap_servers, type(e).__name__)
+                last_log = now if now - last_log >= log_every else last_log + 1e-9
+        finally:
+            try:
+                await admin.close()
+            except Exception:  # closing a client that never connected
+                pass
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 5.0)
+
+
+async def ensure_topics(settings: Settings, names: list[str] | None = None) -> list[str]:
+    """Create the missing topics with the configured partitions (before anything produces to them:
+    Tansu would auto-create them with its own default count). Returns the names created."""
+    names = names or settings.topics.all_names()
+    admin = AIOKafkaAdminClient(**client_options(settings), request_timeout_ms=15000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [n for n in names if n not in existing]
+        if missing:
+            try:
+                await admin.create_topics([NewTopic(n, settings.topics.partitions, settings.topics.replication_factor)
+                                           for n in missing])
+            except TopicAlreadyExistsError:
+                pass    # another worker created them first
+        return missing
+    finally:
+        await admin.close()
+
+
+def producer(settings: Settings, **overrides) -> AIOKafkaProducer:
+    opts = dict(client_options(settings), max_request_size=MAX_REQUEST_BYTES, linger_ms=5, acks="all")
+    opts.update(overrides)
+    return AIOKafkaProducer(**opts)
+
+
+async def consume(settings: Settings, topic: str, from_beginning: bool,
+                  idle_timeout: float | None = None) -> AsyncIterator:
+    """Yield the messages of every partition of ``topic`` without joining a consumer group (read-only tail)."""
+    consumer = AIOKafkaConsumer(**client_options(settings), enable_auto_commit=False, group_id=None,
+                                fetch_max_bytes=MAX_REQUEST_BYTES, max_partition_fetch_bytes=MAX_REQUEST_BYTES)
+    await consumer.start()
+    try:
+        partitions = None
+        while not partitions:
+            partitions = consumer.partitions_for_topic(topic)
+            if not partitions:
+                await consumer._client.force_metadata_update()
+                await asyncio.sleep(0.2)
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(tps)
+        if from_beginning:
+            await consumer.seek_to_beginning(*tps)
+        else:
+            await consumer.seek_to_end(*tps)
+        last = time.monotonic()
+        while True:
+            batches = await consumer.getmany(timeout_ms=500, max_records=500)
+            got = False
+            for records in batches.values():
+                for msg in records:
+                    got = True
+                    yield msg
+            if got:
+                last = time.monotonic()
+            elif idle_timeout is not None and time.monotonic() - last > idle_timeout:
+                return
+    finally:
+        await consumer.stop()
