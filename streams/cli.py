@@ -20,6 +20,7 @@ from streams import __version__
 from streams.settings import Settings, load_settings
 
 log = logging.getLogger("newsstreams")
+SUMMARY_HEARTBEAT = 30.0
 
 
 # --- worker ---------------------------------------------------------------------------------------
@@ -299,16 +300,18 @@ def _summarise_until_signal(children, metrics_port: int, stop) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    last = ""
+    last_counts, last_print = "", 0.0
     try:
         while not stopping:
             if any(p.poll() is not None for p in children):
                 print("the worker exited; see its log", file=sys.stderr)
                 return 1
             line = _summary_line(metrics_port)
-            if line and line != last:
+            counts = line.split(" | ")[:3] if line else None
+            # a line when the counts move, and a heartbeat every SUMMARY_HEARTBEAT seconds otherwise
+            if line and (counts != last_counts or time.monotonic() - last_print > SUMMARY_HEARTBEAT):
                 print(line, flush=True)
-                last = line
+                last_counts, last_print = counts, time.monotonic()
             for _ in range(20):
                 if stopping:
                     break

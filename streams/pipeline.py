@@ -24,10 +24,13 @@ STAGES = ("parse", "enrich", "classify", "route")
 
 # --- the steps -------------------------------------------------------------------------------------
 
-def parse_payload(payload: bytes, *, ingested_at: float, limits: Pipeline) -> ParsedArticle:
-    """Raw message bytes -> ParsedArticle. Raises BadArticle with a dead-letter reason."""
+def parse_payload(payload: bytes, *, ingested_at: float, limits: Pipeline, key: str | None = None) -> ParsedArticle:
+    """Raw message bytes (and the message's key) -> ParsedArticle. Raises BadArticle with a dead-letter reason.
+
+    The article id is the JSON ``id``, else the message key, else derived from the canonical URL, else from the text.
+    """
     raw = decode_raw(payload, max_bytes=limits.max_message_bytes, max_json_depth=limits.max_json_depth)
-    return parse_article(raw, ingested_at=ingested_at, max_text_chars=limits.max_text_chars)
+    return parse_article(raw, ingested_at=ingested_at, max_text_chars=limits.max_text_chars, key=key)
 
 
 def enrich_and_classify(articles: list[ParsedArticle], mode: str) -> list[EnrichedArticle]:
@@ -107,7 +110,7 @@ def parse_batch(items: list[Item], limits: Pipeline) -> list[Outcome]:
     for item in items:
         started = time.perf_counter()
         try:
-            parsed = parse_payload(item.value, ingested_at=item.timestamp, limits=limits)
+            parsed = parse_payload(item.value, ingested_at=item.timestamp, limits=limits, key=item.key)
         except Exception as exc:  # every failure of one article becomes its dead letter
             out.append(_failed("parse", item, exc, limits))
             continue

@@ -101,7 +101,8 @@ def clean_mentions(mentions: list[Mention], is_place: Callable[[str], bool] = la
         if text.replace(".", "").replace(",", "").isdigit():
             continue
         label = m.label
-        canonical, alias_label = aliases.get(text.casefold(), (text, None))
+        alias = aliases.get(text.casefold()) or aliases.get(text.casefold() + ".")   # "U.S" lost its final dot
+        canonical, alias_label = alias if alias else (text, None)
         if alias_label:
             label = alias_label
         elif label == "ORG" and " " not in text and is_place(text):   # "Saraqeb" tagged ORG
@@ -111,14 +112,17 @@ def clean_mentions(mentions: list[Mention], is_place: Callable[[str], bool] = la
 
 
 def _fold_short_person_names(mentions: list[Mention]) -> list[Mention]:
-    """"Mistura" / "de Mistura" -> "Staffan de Mistura" when the full name is in the same article."""
-    full = [m.canonical for m in mentions if m.label == "PERSON" and " " in m.canonical]
+    """"Mistura" / "de Mistura" -> "Staffan de Mistura" when the full name is in the same article; a surname the
+    model tagged as an organisation ("Trump" ORG beside "Donald Trump") becomes that person too."""
+    full = {m.canonical for m in mentions if m.label == "PERSON" and " " in m.canonical}
+    aliases = load_aliases()
     for m in mentions:
-        if m.label != "PERSON" or m.canonical in full:
+        if m.label not in ("PERSON", "ORG") or m.canonical in full or m.text.casefold() in aliases:
             continue
-        longer = [f for f in full if f.endswith(" " + m.canonical) or f.startswith(m.canonical + " ")]
-        if len(set(longer)) == 1:
-            m.canonical = longer[0]
+        longer = {f for f in full if f.endswith(" " + m.canonical) or f.startswith(m.canonical + " ")}
+        if len(longer) == 1:
+            m.canonical = longer.pop()
+            m.label = "PERSON"
     return mentions
 
 

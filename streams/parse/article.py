@@ -16,8 +16,9 @@ from streams.records import ParsedArticle, RawArticle
 MIN_WORDS = 3      # fewer words than this is not an article
 
 
-def parse_article(raw: RawArticle, *, ingested_at: float, max_text_chars: int = 200_000) -> ParsedArticle:
-    """Parse one decoded raw article. Raises BadArticle (no_text, no_main_text)."""
+def parse_article(raw: RawArticle, *, ingested_at: float, max_text_chars: int = 200_000,
+                  key: str | None = None) -> ParsedArticle:
+    """Parse one decoded raw article; ``key`` is its Kafka message key. Raises BadArticle (no_text, no_main_text)."""
     flags: list[str] = []
     title = section = published = source_name = language = canonical = None
     authors: list[str] = []
@@ -61,7 +62,7 @@ def parse_article(raw: RawArticle, *, ingested_at: float, max_text_chars: int = 
     source_name = (raw.source if raw.source and raw.source != domain else None) or source_name
     text_hash = content_hash(text)
     return ParsedArticle(
-        id=article_id(raw.id, canonical_url(url), text_hash),
+        id=article_id(raw.id or _given(key), canonical_url(url), text_hash),
         url=url,
         source={"domain": domain, "name": source_name},
         title=title,

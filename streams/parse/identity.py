@@ -51,7 +51,8 @@ def content_hash(text: str) -> str:
 
 
 def article_id(given: str | None, url: str | None, text_hash: str) -> str:
-    """A stable id: the given one, else one derived from the canonical URL, else from the content hash."""
+    """A stable id: the given one (JSON id or message key), else one derived from the canonical URL, else from the
+    content hash."""
     if given:
         return given
     canon = canonical_url(url)
