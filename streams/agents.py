@@ -25,6 +25,7 @@ from streams.settings import CATEGORY_SLUGS, Settings
 log = logging.getLogger(__name__)
 CATEGORY_HEADER = "category"
 SEND_RETRY_SECONDS = (0.5, 1, 2, 5)
+NON_RETRIABLE_ATTEMPTS = 3
 
 
 class StageRunner:
@@ -150,28 +151,52 @@ class StageRunner:
         return Outcome(False, item.key, orjson.dumps(letter.to_dict()), stage, reason=letter.reason)
 
     async def _send_all(self, sends: Iterable[tuple[str, str | None, bytes, list | None]]) -> None:
-        """Send every message and wait for the broker's acknowledgement of each; retry what fails."""
-        pending = list(sends)
+        """Send every message and wait for the broker's acknowledgement of each.
+
+        Retriable failures (broker away, leader moving) are retried until the broker takes the message: the
+        partition waits, nothing is skipped. A message the broker can never take (e.g. too large) becomes a
+        dead letter after ``NON_RETRIABLE_ATTEMPTS``; a dead letter that cannot be written either is logged.
+        """
+        pending = [(s, 0) for s in sends]
         attempt = 0
         while pending:
             futures = []
-            for topic, key, value, headers in pending:
+            for (topic, key, value, headers), _ in pending:
                 k = key.encode("utf-8") if isinstance(key, str) else key
                 futures.append(await self.producer.send(topic, k, value, None, None, headers))
             results = await asyncio.gather(*futures, return_exceptions=True)
-            failed = [s for s, r in zip(pending, results) if isinstance(r, BaseException)]
-            if not failed:
+            retry = []
+            for (send, refusals), result in zip(pending, results):
+                if not isinstance(result, BaseException):
+                    continue
+                retriable = isinstance(result, KafkaError) and getattr(result, "retriable", False)
+                if retriable or refusals + 1 < NON_RETRIABLE_ATTEMPTS:
+                    retry.append((send, refusals + (0 if retriable else 1)))
+                elif send[0] != self.topics.dlq:
+                    retry.append((self._undeliverable(send, result), 0))
+                else:
+                    log.error("dead letter for key %r could not be written either (%s): %s", send[1],
+                              type(result).__name__, result)
+            if not retry:
                 return
-            errors = {type(r).__name__ for r in results if isinstance(r, BaseException)}
-            if not all(isinstance(r, KafkaError) for r in results if isinstance(r, BaseException)):
-                log.error("sending %d messages failed (%s); retrying", len(failed), ", ".join(sorted(errors)))
             delay = SEND_RETRY_SECONDS[min(attempt, len(SEND_RETRY_SECONDS) - 1)]
             if attempt % 10 == 0:
-                log.warning("broker did not take %d messages (%s); retrying in %.1f s", len(failed),
-                            ", ".join(sorted(errors)), delay)
+                errors = sorted({type(r).__name__ for r in results if isinstance(r, BaseException)})
+                log.warning("broker did not take %d message(s) (%s); retrying in %.1f s", len(retry),
+                            ", ".join(errors), delay)
             attempt += 1
-            pending = failed
+            pending = retry
             await asyncio.sleep(delay)
+
+    def _undeliverable(self, send: tuple, error: BaseException) -> tuple:
+        """The dead letter that replaces an output the broker refuses for good."""
+        topic, key, value, _ = send
+        reason = "too_large" if "TooLarge" in type(error).__name__ else "unexpected_error"
+        item = Item(value=value, key=key, source={"topic": topic, "output": True})
+        outcome = self._dead("route" if topic != self.topics.enriched else "enrich", item,
+                             BadArticle(reason, f"the broker refused the output for {topic}: {error}"))
+        metrics.DEAD_LETTERS.labels(stage=outcome.stage, reason=reason).inc()
+        return (self.topics.dlq, key, outcome.value, None)
 
 
 def _item(event: Any) -> Item:

@@ -34,6 +34,7 @@ def cmd_worker(settings: Settings, args) -> int:
     from streams.metrics import serve_metrics
     from streams.pool import StagePool
 
+    BoundedShutdownWorker = _bounded_shutdown_worker()
     server = serve_metrics(settings.metrics.port, settings.metrics.bind)
     if server is not None:
         log.info("metrics on http://%s:%d/metrics", settings.metrics.bind, settings.metrics.port)
@@ -50,8 +51,9 @@ def cmd_worker(settings: Settings, args) -> int:
     pool = StagePool(settings.pipeline.pool_size, settings.pipeline.mode).start()
     app = create_app(settings, pool)
     app.conf.datadir = tempfile.mkdtemp(prefix="newsstreams-faust-")
-    worker = faust.Worker(app, loglevel=_faust_level(settings.log_level), loop=loop, redirect_stdouts=False,
-                          override_logging=False)
+    worker = BoundedShutdownWorker(app, loglevel=_faust_level(settings.log_level), loop=loop,
+                                   redirect_stdouts=False, override_logging=False,
+                                   shutdown_timeout=settings.pipeline.shutdown_timeout)
     try:
         worker.execute_from_commandline()
     except SystemExit as e:
@@ -61,6 +63,48 @@ def cmd_worker(settings: Settings, args) -> int:
         if server is not None:
             server.shutdown()
     return 0
+
+
+def _bounded_shutdown_worker():
+    import threading
+
+    import faust
+
+    class Worker(faust.Worker):
+        """A Faust worker whose shutdown after SIGTERM/SIGINT takes at most ``shutdown_timeout`` seconds.
+
+        Faust stops the agents (an unfinished batch is not acked, so it is handed back to the group) and commits
+        what was acked; if that hangs, the watchdog ends the process with exit code 3. Either way nothing is lost:
+        uncommitted messages are redelivered to the next owner of the partition.
+        """
+
+        def __init__(self, *args, shutdown_timeout: float = 30.0, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._shutdown_budget = shutdown_timeout
+            self._watchdog: threading.Timer | None = None
+
+        def _arm_watchdog(self) -> None:
+            if self._watchdog is None:
+                self._watchdog = threading.Timer(self._shutdown_budget, _shutdown_overdue, (self._shutdown_budget,))
+                self._watchdog.daemon = True
+                self._watchdog.start()
+
+        def _on_sigterm(self) -> None:
+            self._arm_watchdog()
+            super()._on_sigterm()
+
+        def _on_sigint(self) -> None:
+            self._arm_watchdog()
+            super()._on_sigint()
+
+    return Worker
+
+
+def _shutdown_overdue(budget: float) -> None:
+    log.error("shutdown took longer than %.0f s (pipeline.shutdown_timeout): exiting; unacked work is redelivered",
+              budget)
+    logging.shutdown()
+    os._exit(3)
 
 
 def _faust_level(level: str) -> str:
