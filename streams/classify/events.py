@@ -23,7 +23,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import yaml
 
@@ -247,11 +247,15 @@ def _sentence_pipeline():
 _PARAGRAPH = re.compile(r"[^\n]+")
 
 
-def split_sentences(text: str) -> list[list[_Token]]:
-    """Sentences as token lists with char offsets into ``text``; lines never join."""
+def split_sentences(text: str, may_hold_event: Callable[[str], bool] | None = None) -> list[list[_Token]]:
+    """Sentences as token lists with char offsets into ``text``; lines never join.
+
+    ``may_hold_event(paragraph)`` False skips a paragraph without tokenizing it (most paragraphs hold no trigger).
+    """
     nlp = _sentence_pipeline()
     text = text[:MAX_TEXT_CHARS]
-    paragraphs = [(m.start(), m.group()) for m in _PARAGRAPH.finditer(text) if m.group().strip()]
+    paragraphs = [(m.start(), m.group()) for m in _PARAGRAPH.finditer(text)
+                  if m.group().strip() and (may_hold_event is None or may_hold_event(m.group()))]
     sentences: list[list[_Token]] = []
     for (offset, _), doc in zip(paragraphs, nlp.pipe(p for _, p in paragraphs)):
         for sent in doc.sents:
@@ -272,6 +276,21 @@ def split_sentences(text: str) -> list[list[_Token]]:
             if tokens:
                 sentences.append(tokens)
     return sentences
+
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+
+def _trigger_prefilter(lexicon: "_Lexicon") -> Callable[[str], bool] | None:
+    """A cheap test that a paragraph contains a word some trigger starts with (None: cannot tell, tokenize all)."""
+    return _prefilter_for(frozenset(lexicon.by_first))
+
+
+@lru_cache(maxsize=4)
+def _prefilter_for(firsts: frozenset) -> Callable[[str], bool] | None:
+    if not all(_WORD.fullmatch(w) for w in firsts):
+        return None
+    return lambda paragraph: not firsts.isdisjoint(_WORD.findall(paragraph.lower()))
 
 
 # --- trigger matching -------------------------------------------------------------
@@ -702,7 +721,7 @@ def extract_events(text: str, entities: Sequence[dict] = (), locations: Sequence
     starts = [e["start"] for e in entities]
     found: list[dict] = []
     seen_sentences: set[str] = set()
-    for tokens in split_sentences(text):
+    for tokens in split_sentences(text, _trigger_prefilter(lexicon)):
         sentence_text = text[tokens[0].start:tokens[-1].end]
         if sentence_text in seen_sentences:          # repeated headline / pull quote
             continue

@@ -43,6 +43,13 @@ def parse_article(raw: RawArticle, *, ingested_at: float, max_text_chars: int = 
         flags += [f"removed:{kind}" for kind in sorted(scraped.removed)]
 
     text = "\n\n".join(paragraphs)
+    if len(text.split()) < MIN_WORDS and raw.text:
+        # The header and boilerplate rules took every line (e.g. a scrape that is one injected headline): an
+        # article is never lost to them; keep what was given, and say so.
+        given = "\n\n".join(clean_lines(raw.text))
+        if len(given.split()) >= MIN_WORDS:
+            text = given
+            flags.append("no_body_found")
     if len(text) > max_text_chars:
         text = text[:max_text_chars].rsplit(" ", 1)[0]
         flags.append("text_truncated")
