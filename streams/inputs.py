@@ -55,6 +55,12 @@ def format_of(path: Path | None, data: bytes, fmt: str) -> str:
     if head == b"{":
         lines = [line for line in data.splitlines() if line.strip()]
         return "jsonl" if len(lines) > 1 and all(line.lstrip().startswith(b"{") for line in lines) else "json"
+    if head == b"[":    # a JSON array of objects; "[January 24, 2018 - ZurichTimes.net]" opens scraped text
+        try:
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return "text"
+        return "json" if isinstance(value, list) and value and all(isinstance(v, dict) for v in value) else "text"
     return "text"
 
 

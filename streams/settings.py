@@ -125,19 +125,39 @@ def load_settings(config_path: str | os.PathLike | None = None, env: Mapping[str
     settings = Settings()
     path = config_path or env.get(ENV_PREFIX + "CONFIG")
     if path:
-        data = yaml.safe_load(Path(path).read_text()) or {}
+        try:
+            data = yaml.safe_load(Path(path).read_text()) or {}
+        except yaml.YAMLError as e:
+            raise ValueError(f"{path}: not valid YAML: {e}") from None
         if not isinstance(data, dict):
             raise ValueError(f"{path}: the configuration must be a mapping")
         _apply_mapping(settings, data, source=str(path))
     for dotted in _all_keys(settings):
         name = ENV_PREFIX + dotted.replace(".", "_").upper()
         if name in env:
-            _set(settings, dotted, yaml.safe_load(env[name]) if env[name] != "" else None, source=name)
+            _set(settings, dotted, _env_value(settings, dotted, env[name], name), source=name)
     for dotted, value in (overrides or {}).items():
         if value is not None:
             _set(settings, dotted, value, source="command line")
     _validate(settings)
     return settings
+
+
+def _env_value(settings: Settings, dotted: str, text: str, name: str) -> Any:
+    """An environment value: text settings (passwords, paths, names) verbatim, others parsed as a YAML scalar."""
+    if text == "":
+        return None
+    *parents, leaf = dotted.split(".")
+    target: Any = settings
+    for part in parents:
+        target = getattr(target, part)
+    declared = str(next(f.type for f in dataclasses.fields(target) if f.name == leaf))
+    if declared.startswith("str"):                      # "str" or "str | None"
+        return None if declared.endswith("None") and text in ("null", "~") else text
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise ValueError(f"{name}: {text!r} is not a valid value for {dotted}") from None
 
 
 def _all_keys(obj: Any, prefix: str = "") -> list[str]:
@@ -170,22 +190,36 @@ def _set(settings: Settings, dotted: str, value: Any, source: str) -> None:
     fields = {f.name: f for f in dataclasses.fields(target)}
     if leaf not in fields or dataclasses.is_dataclass(getattr(target, leaf)):
         raise ValueError(f"{source}: unknown setting {dotted!r}")
-    setattr(target, leaf, _coerce(getattr(target, leaf), value, dotted, source))
+    setattr(target, leaf, _coerce(getattr(target, leaf), value, dotted, source,
+                                  nullable=str(fields[leaf].type).endswith("None")))
 
 
-def _coerce(current: Any, value: Any, dotted: str, source: str) -> Any:
-    if value is None or current is None:
-        return value
+def _coerce(current: Any, value: Any, dotted: str, source: str, nullable: bool = False) -> Any:
+    bad = ValueError(f"{source}: {dotted} must be a {type(current).__name__ if current is not None else 'string'}, "
+                     f"got {value!r}")
+    if value is None:
+        if not nullable:                 # only the "X | None" settings may be unset
+            raise bad
+        return None
+    if isinstance(value, (dict, list)):
+        raise bad
+    if current is None or isinstance(current, str):     # every nullable setting is text
+        return str(value)
     try:
         if isinstance(current, bool):
             return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
+        if isinstance(value, bool):
+            raise bad
         if isinstance(current, int):
-            return int(value)
+            number = float(value) if isinstance(value, float) else int(value)
+            if number != int(number):
+                raise bad
+            return int(number)
         if isinstance(current, float):
             return float(value)
         return str(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{source}: {dotted} must be a {type(current).__name__}, got {value!r}") from None
+        raise bad from None
 
 
 def _validate(s: Settings) -> None:

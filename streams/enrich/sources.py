@@ -17,7 +17,7 @@ def load_source_labels() -> dict[str, list[str]]:
     text = resources.files("streams.data").joinpath("sources/opensources.csv").read_text("utf-8")
     table: dict[str, list[str]] = {}
     for row in csv.DictReader(io.StringIO(text)):
-        domain = (row.get("url") or "").strip().lower().removeprefix("www.").rstrip("/")
+        domain = "".join((row.get("url") or "").split()).lower().removeprefix("www.").rstrip("/")   # "X. com"
         labels = [row.get(k, "").strip().lower() for k in ("type", "2nd_type", "3rd_type")]
         labels = ["rumor" if lab == "rumor " else lab for lab in labels if lab]
         if domain and labels:

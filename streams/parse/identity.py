@@ -13,13 +13,17 @@ SIGNATURE_PERMUTATIONS = 64
 LANGUAGE_SAMPLE_CHARS = 3000
 _TRACKING_PARAMS = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|cmpid|ncid|__mref)$", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def canonical_url(url: str | None) -> str | None:
     """Lower-case scheme and host, no ``www.``, no fragment, no tracking parameters, no trailing slash."""
     if not url or not url.strip():
         return None
-    parts = urlsplit(url.strip())
+    url = url.strip()
+    if "://" not in url and re.match(r"^[\w-]+(?:\.[\w-]+)+(?:[/:?#]|$)", url):   # "example.com/a": no scheme
+        url = "http://" + url
+    parts = urlsplit(url)
     if not parts.netloc:
         return None
     host = parts.netloc.lower().removeprefix("www.")
@@ -81,7 +85,7 @@ def signature_similarity(a: list[int], b: list[int]) -> float:
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code (py3langid, whose model ships in its wheel); None for text too short to tell."""
     sample = text[:LANGUAGE_SAMPLE_CHARS]
-    if len(_WORD.findall(sample)) < 3:
+    if len(_LETTERS.findall(sample)) < 3:      # words with letters: "12 34 56" is no language
         return None
     import py3langid
 
