@@ -16,6 +16,8 @@ import datetime as dt
 import re
 from functools import lru_cache
 
+from streams.parse.dates import MAX_YEAR, MIN_YEAR
+
 from dateparser.date import DateDataParser
 
 # Distinct candidate phrases resolved per article: bounds the cost of adversarial text.
@@ -80,15 +82,17 @@ def resolve_dates(text: str, published_at: str | None) -> list[dict]:
 
 
 def _parse_published(published_at: str | None) -> dt.date | None:
+    """The publication day, or None when absent, unparsable or outside the years news can be from."""
     if not published_at:
         return None
     try:
-        return dt.datetime.fromisoformat(published_at.strip().replace("Z", "+00:00")).date()
+        day = dt.datetime.fromisoformat(published_at.strip().replace("Z", "+00:00")).date()
     except ValueError:
         try:
-            return dt.date.fromisoformat(published_at.strip()[:10])
+            day = dt.date.fromisoformat(published_at.strip()[:10])
         except ValueError:
             return None
+    return day if MIN_YEAR <= day.year <= MAX_YEAR else None   # 0001-01-01 minus a week overflows
 
 
 def _speaks_of_future(text: str, start: int) -> bool:

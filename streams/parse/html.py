@@ -25,6 +25,9 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction, load_html
 
+# one byline cleaner for text, HTML and JSON; AUTHOR_SEPARATORS is re-exported for scripts/eval_extraction.py
+from streams.parse.authors import AUTHOR_SEPARATORS, clean_authors  # noqa: F401
+
 __all__ = ["HtmlExtractionError", "decode_html", "extract_html", "clean_authors"]
 
 # Libraries log every discarded page at WARNING; the caller dead-letters instead.
@@ -40,8 +43,6 @@ MAX_DETECT_BYTES = 100_000  # bytes given to the charset detector
 MAX_JSONLD_CHARS = 300_000  # a larger JSON-LD block is ignored
 MAX_JSONLD_NODES = 2_000  # objects visited per page in JSON-LD
 MIN_MAIN_TEXT_CHARS = 25  # less than this is not an article
-MAX_AUTHOR_WORDS = 5  # a longer "name" is a sentence or a tagline
-MAX_AUTHOR_CHARS = 60
 EARLIEST_PUBLICATION = date(1995, 1, 1)
 FUTURE_DATE_SLACK = timedelta(days=1)  # time zones: "today" elsewhere may be tomorrow here
 
@@ -95,69 +96,7 @@ PUBLISHED_META_KEYS = (
 SECTION_META_KEYS = ("article:section", "og:article:section", "section", "article-section", "parsely-section")
 LANGUAGE_META_KEYS = ("content-language", "language", "dc.language", "og:locale", "inlanguage")
 
-AUTHOR_ROLE_WORDS = {
-    "by",
-    "von",
-    "par",
-    "por",
-    "di",
-    "staff",
-    "writer",
-    "reporter",
-    "correspondent",
-    "editor",
-    "editors",
-    "contributor",
-    "columnist",
-    "author",
-    "autor",
-    "autorin",
-    "redaktion",
-    "newsroom",
-    "desk",
-    "team",
-    "admin",
-    "administrator",
-    "photographer",
-    "photo",
-    "photos",
-    "agency",
-    "agencies",
-    "wire",
-    "press",
-    "news",
-    "updated",
-    "published",
-    "redacción",
-    "redaccion",
-    "rédaction",
-    "editorial",
-    "online",
-    "unknown",
-    "user",
-    "guest",
-    "gast",
-}
-# a trailing word that marks a commenter ("Art Edwards says") or a domain ("Bueltge De")
-NOT_A_NAME_ENDINGS = {"says", "said", "sagt", "schreibt", "writes", "de", "com", "net", "org", "at", "ch", "uk"}
-# words that may open a byline and are dropped ("By Jane Doe")
-BYLINE_PREFIXES = (
-    "view all posts by ",
-    "zeige alle beiträge von ",
-    "alle beiträge von ",
-    "more articles by ",
-    "posts by ",
-    "written by ",
-    "posted by ",
-    "by ",
-    "von ",
-    "par ",
-    "por ",
-    "di ",
-)
-NEWS_AGENCIES = {"ap", "afp", "reuters", "dpa", "apa", "sda", "kna", "epd", "ansa", "efe", "pa", "upi", "associated press"}
 
-AUTHOR_SEPARATORS = re.compile(r"\s*(?:;|,|&|\||/|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
 CHARSET_IN_META = re.compile(rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:\-]{1,40})""", re.IGNORECASE)
 ENCODING_IN_XML_DECL = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([a-zA-Z0-9_.:\-]{1,40})""", re.IGNORECASE)
 LANGUAGE_TAG = re.compile(r"([a-zA-Z]{2})(?:$|[-_])")
@@ -389,52 +328,6 @@ def publication_date(stated: dict[str, Any], htmldate_day: str | None) -> str | 
         if when is not None and when.date().isoformat() == htmldate_day and len(value.strip()) > 10:
             return iso_publication([value])
     return htmldate_day
-
-
-# ---------------------------------------------------------------- authors
-def clean_authors(raw: str | list[str] | None, site_names: tuple[str | None, ...] = ()) -> list[str]:
-    """Person names from a byline: split "A and B" / "A, B" / "A; B", drop "By", roles, agencies, site names."""
-    if not raw:
-        return []
-    pieces = raw if isinstance(raw, list) else [raw]
-    blocked = {alnum_key(s) for s in site_names if s and alnum_key(s)}
-    names: list[str] = []
-    for piece in pieces:
-        for part in AUTHOR_SEPARATORS.split(piece):
-            name = person_name(part, blocked)
-            if name and name not in names:
-                names.append(name)
-    return names
-
-
-def alnum_key(text: str) -> str:
-    """Lower-cased letters and digits only, to compare "Bueltge De" with "bueltge.de"."""
-    return "".join(ch for ch in text.lower() if ch.isalnum())
-
-
-def person_name(text: str, blocked: set[str]) -> str | None:
-    """``text`` as a clean person name, or None when it is a role, an agency, a site or not a name."""
-    # "Text: Jane Doe", "责任编辑：孔德明": the name follows the label
-    name = WHITESPACE.sub(" ", text).replace("：", ":").rpartition(":")[2].strip(" \t-–—|·•()[]\"'")
-    lowered = name.lower()
-    for prefix in BYLINE_PREFIXES:
-        if lowered.startswith(prefix):
-            name, lowered = name[len(prefix) :].strip(), lowered[len(prefix) :].strip()
-    if not name or len(name) > MAX_AUTHOR_CHARS or lowered in NEWS_AGENCIES or "admin" in lowered:
-        return None
-    if alnum_key(name) in blocked:  # exact only: a personal blog is named after its author
-        return None
-    if any(ch.isdigit() for ch in name) or "@" in name or "://" in name or "www." in lowered:
-        return None
-    words = name.split()
-    if len(words) > 1 and words[-1].lower() in NOT_A_NAME_ENDINGS:
-        return None
-    if len(words) > MAX_AUTHOR_WORDS or not any(w[0].isupper() for w in words if w[0].isalpha()):
-        return None
-    kept = [w for w in words if w.lower().strip(".,") not in AUTHOR_ROLE_WORDS]
-    if not kept or len(kept) < len(words) and len(kept) < 2:
-        return None
-    return " ".join(kept)
 
 
 # ---------------------------------------------------------------- text and small fields

@@ -67,3 +67,10 @@ def test_100kb_is_bounded():
     start = time.perf_counter()
     resolve_dates(text, "2018-02-04")
     assert time.perf_counter() - start < 10.0
+
+
+def test_a_publication_date_outside_news_years_resolves_nothing_relative():
+    from streams.enrich.dates import resolve_dates
+
+    for published in ("0001-01-01", "9999-12-31"):
+        assert [d["resolved"] for d in resolve_dates("He came on Saturday, two days ago.", published)] == [None, None]
