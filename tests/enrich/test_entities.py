@@ -1,0 +1,154 @@
+"""streams/enrich/entities.py: the news corrections over raw mentions, counting, and the fast-mode dictionary."""
+from __future__ import annotations
+
+import pytest
+
+from streams.enrich.entities import Mention, clean_mentions, count_entities, dictionary_mentions, load_aliases
+
+
+def mentions(*pairs: tuple[str, str]) -> list[Mention]:
+    return [Mention(text, label, 0, len(text)) for text, label in pairs]
+
+
+def canonicals(cleaned: list[Mention]) -> list[tuple[str, str]]:
+    return [(m.canonical, m.label) for m in cleaned]
+
+
+# --- clean_mentions ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("surface", ["UN", "U.N.", "the UN", "the United Nations", "United Nations", "The U.N."])
+def test_united_nations_aliases_merge(surface):
+    [m] = clean_mentions(mentions((surface, "ORG")))
+    assert (m.canonical, m.label) == ("United Nations", "ORG")
+
+
+@pytest.mark.parametrize("surface", ["US", "U.S.", "USA", "U.S.A.", "the United States", "the US", "America"])
+def test_united_states_aliases_merge(surface):
+    [m] = clean_mentions(mentions((surface, "GPE")))
+    assert (m.canonical, m.label) == ("United States", "GPE")
+
+
+def test_alias_label_wins_over_the_model():
+    # the model calls the US an ORG now and then; SANA a PERSON
+    assert canonicals(clean_mentions(mentions(("US", "ORG"), ("SANA", "PERSON")))) == [
+        ("United States", "GPE"), ("Syrian Arab News Agency", "ORG")]
+
+
+@pytest.mark.parametrize("surface, expected", [
+    ("the Kremlin", "Kremlin"),
+    ("The Pentagon", "Pentagon"),
+    ("a Reuters", "Reuters"),
+    ("Russia's", "Russia"),
+    ("Russia’s", "Russia"),
+    ("Assad'", "Assad"),
+    ("\"Idlib,\"", "Idlib"),
+    ("(Damascus)", "Damascus"),
+])
+def test_articles_possessives_and_edge_punctuation_are_stripped(surface, expected):
+    [m] = clean_mentions(mentions((surface, "GPE")))
+    assert m.text == expected and m.canonical == expected
+
+
+@pytest.mark.parametrize("surface", ["five", "the government", "2018", "1,200", "3.5", "", "  ", "'s", "X" * 81])
+def test_lowercase_numeric_and_oversized_mentions_are_dropped(surface):
+    assert clean_mentions(mentions((surface, "ORG"))) == []
+
+
+def test_single_word_org_that_is_a_place_becomes_gpe():
+    is_place = {"Saraqeb", "Idlib"}.__contains__
+    cleaned = clean_mentions(mentions(("Saraqeb", "ORG"), ("Gazprom", "ORG"), ("Idlib Media Center", "ORG")),
+                             is_place=is_place)
+    assert canonicals(cleaned) == [("Saraqeb", "GPE"), ("Gazprom", "ORG"), ("Idlib Media Center", "ORG")]
+
+
+@pytest.mark.parametrize("name", ["Hamas", "Hezbollah", "Reuters", "Taliban"])
+def test_well_known_organisations_stay_organisations(name):
+    """No place lookup may turn a news organisation into a place (a village called Hamas exists somewhere)."""
+    assert canonicals(clean_mentions(mentions((name, "ORG")))) == [(name, "ORG")]
+
+
+def test_short_person_names_fold_into_the_full_name():
+    cleaned = clean_mentions(mentions(("Staffan de Mistura", "PERSON"), ("Mistura", "PERSON"),
+                                      ("Staffan", "PERSON")))
+    assert {m.canonical for m in cleaned} == {"Staffan de Mistura"}
+
+
+def test_de_mistura_folds_into_staffan_de_mistura():
+    """The module docstring's own example: "de Mistura" -> "Staffan de Mistura", and "Mistura" with it."""
+    cleaned = clean_mentions(mentions(("Staffan de Mistura", "PERSON"), ("de Mistura", "PERSON"),
+                                      ("Mistura", "PERSON")))
+    assert [m.canonical for m in cleaned] == ["Staffan de Mistura"] * 3
+
+
+def test_an_ambiguous_short_name_is_left_alone():
+    cleaned = clean_mentions(mentions(("John Smith", "PERSON"), ("Jane Smith", "PERSON"), ("Smith", "PERSON")))
+    assert [m.canonical for m in cleaned] == ["John Smith", "Jane Smith", "Smith"]
+
+
+def test_folding_needs_the_full_name_in_the_same_article():
+    assert canonicals(clean_mentions(mentions(("Mistura", "PERSON")))) == [("Mistura", "PERSON")]
+
+
+def test_offsets_are_kept(seed_bytes):
+    text = "UN envoy Staffan de Mistura met the U.S. delegation."
+    raw = [Mention("UN", "ORG", 0, 2), Mention("Staffan de Mistura", "PERSON", 9, 27),
+           Mention("the U.S.", "GPE", 32, 40)]
+    cleaned = clean_mentions(raw)
+    assert [(m.start, m.end) for m in cleaned] == [(0, 2), (9, 27), (32, 40)]
+    assert [text[m.start:m.end] for m in cleaned] == ["UN", "Staffan de Mistura", "the U.S."]
+
+
+# --- count_entities ------------------------------------------------------------------------------
+
+def test_count_entities_groups_by_canonical_and_label():
+    cleaned = [Mention(text, label, 0, 0, canonical) for text, label, canonical in [
+        ("UN", "ORG", "United Nations"), ("United Nations", "ORG", "United Nations"), ("UN", "ORG", "United Nations"),
+        ("US", "GPE", "United States"), ("U.S.", "GPE", "United States"),
+        ("Jordan", "GPE", "Jordan"), ("Jordan", "PERSON", "Jordan"), ("jordan", "GPE", "JORDAN")]]
+    counted = count_entities(cleaned)
+    # the most frequent surface form names the group
+    assert counted[0] == {"text": "UN", "label": "ORG", "canonical": "United Nations", "count": 3}
+    by_key = {(e["canonical"].casefold(), e["label"]): e for e in counted}
+    assert by_key[("united states", "GPE")]["count"] == 2
+    assert by_key[("jordan", "GPE")]["count"] == 2           # canonical names compare case-insensitively
+    assert by_key[("jordan", "PERSON")]["count"] == 1        # the label separates groups
+    assert sum(e["count"] for e in counted) == len(cleaned)
+
+
+def test_count_entities_orders_by_count_then_name():
+    counted = count_entities([Mention(n, "GPE", 0, 0, n) for n in ("Beirut", "Amman", "Cairo", "Cairo")])
+    assert [e["canonical"] for e in counted] == ["Cairo", "Amman", "Beirut"]
+
+
+def test_count_entities_of_nothing():
+    assert count_entities([]) == []
+
+
+# --- dictionary_mentions (fast mode) -------------------------------------------------------------
+
+def test_dictionary_mentions_are_case_sensitive_for_us():
+    text = "Let us go. The US said so, and US troops left; us again. USA and the UN agreed."
+    found = [(m.text, text[m.start:m.end]) for m in dictionary_mentions(text)]
+    assert [t for t, _ in found] == ["US", "US", "USA", "the UN"]
+    assert all(t == span for t, span in found)                     # offsets point at the mention
+
+
+def test_dictionary_mentions_respect_word_boundaries():
+    assert dictionary_mentions("BUS USB USAID museums") == []
+
+
+def test_dictionary_mentions_then_clean_gives_canonical_entities():
+    text = "The U.S. and the United Nations met in Damascus. SANA reported that US officials left."
+    places = [{"text": "Damascus", "label": "GPE", "start": text.index("Damascus"), "end": text.index("Damascus") + 8}]
+    counted = count_entities(clean_mentions(dictionary_mentions(text, places)))
+    assert {(e["canonical"], e["label"], e["count"]) for e in counted} == {
+        ("United States", "GPE", 2), ("United Nations", "ORG", 1), ("Syrian Arab News Agency", "ORG", 1),
+        ("Damascus", "GPE", 1)}
+
+
+def test_every_alias_maps_to_a_kept_label():
+    from streams.enrich.entities import KEPT_LABELS
+
+    table = load_aliases()
+    assert table["u.s."] == ("United States", "GPE")
+    assert all(label in KEPT_LABELS for _, label in table.values())
