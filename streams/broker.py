@@ -44,6 +44,13 @@ def find_tansu_binary() -> str:
         f"{TANSU_ENV} to a Tansu binary, put 'tansu' on PATH, or point --broker / NEWSSTREAMS_BROKER at a Kafka cluster")
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on right now (for tests, benchmarks and ad-hoc brokers)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
 def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
     try:
         socket.create_connection((host, port), timeout).close()

@@ -27,8 +27,6 @@ SUMMARY_HEARTBEAT = 30.0
 
 def cmd_worker(settings: Settings, args) -> int:
     """The stream worker: metrics endpoint, wait for the broker, create topics, process pool, Faust agents."""
-    import faust
-
     from streams.app import create_app
     from streams.kafka import ensure_topics, wait_for_broker
     from streams.metrics import serve_metrics
@@ -119,10 +117,12 @@ def cmd_broker(settings: Settings, args) -> int:
     broker = EmbeddedBroker(port=settings.embedded_broker.port, host=args.host)
     broker.start(foreground_output=True)
     print(f"embedded broker (Tansu, memory storage) on {broker.address}; Ctrl-C stops it", flush=True)
-    return _wait_for_signal([broker.process], lambda: broker.stop())
+    return _supervise([broker.process], broker.stop)
 
 
-def _wait_for_signal(processes: list, stop) -> int:
+def _supervise(processes: list, stop, tick=None, tick_every: float = 2.0) -> int:
+    """Wait for SIGINT/SIGTERM (then ``stop()``, exit 0) or a child's death (``stop()``, exit 1); call ``tick()``
+    every ``tick_every`` seconds meanwhile."""
     stopping = False
 
     def on_signal(signum, frame):
@@ -131,13 +131,16 @@ def _wait_for_signal(processes: list, stop) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    next_tick = 0.0
     try:
         while not stopping:
             if any(p is not None and p.poll() is not None for p in processes):
-                log.error("a child process exited unexpectedly")
-                stop()
+                print("a child process exited unexpectedly; see its log", file=sys.stderr)
                 return 1
-            time.sleep(0.2)
+            if tick is not None and time.monotonic() >= next_tick:
+                tick()
+                next_tick = time.monotonic() + tick_every
+            time.sleep(0.1)
     finally:
         stop()
     return 0
@@ -329,41 +332,28 @@ def cmd_run(settings: Settings, args) -> int:
         print(f"follow the output:  newsstreams tail --broker {address} --topic {settings.topics.enriched}",
               flush=True)
         print("Ctrl-C stops everything.", flush=True)
-        return _summarise_until_signal(children, settings.metrics.port, stop_all)
+        return _supervise(children, stop_all, tick=_Summary(settings.metrics.port))
     except KeyboardInterrupt:
         stop_all()
         return 0
 
 
-def _summarise_until_signal(children, metrics_port: int, stop) -> int:
-    stopping = False
+class _Summary:
+    """The live summary of ``run``: a line when the counts move, a heartbeat every SUMMARY_HEARTBEAT s otherwise."""
 
-    def on_signal(signum, frame):
-        nonlocal stopping
-        stopping = True
+    def __init__(self, metrics_port: int):
+        self.port = metrics_port
+        self.last_counts: list | None = None
+        self.last_print = 0.0
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    last_counts, last_print = "", 0.0
-    try:
-        while not stopping:
-            if any(p.poll() is not None for p in children):
-                print("the worker exited; see its log", file=sys.stderr)
-                return 1
-            line = _summary_line(metrics_port)
-            counts = line.split(" | ")[:3] if line else None
-            # a line when the counts move, and a heartbeat every SUMMARY_HEARTBEAT seconds otherwise
-            if line and (counts != last_counts or time.monotonic() - last_print > SUMMARY_HEARTBEAT):
-                print(line, flush=True)
-                last_counts, last_print = counts, time.monotonic()
-            for _ in range(20):
-                if stopping:
-                    break
-                time.sleep(0.1)
-    finally:
-        print("stopping ...", flush=True)
-        stop()
-    return 0
+    def __call__(self) -> None:
+        line = _summary_line(self.port)
+        if not line:
+            return
+        counts = line.split(" | ")[:3]
+        if counts != self.last_counts or time.monotonic() - self.last_print > SUMMARY_HEARTBEAT:
+            print(line, flush=True)
+            self.last_counts, self.last_print = counts, time.monotonic()
 
 
 def _summary_line(port: int) -> str | None:

@@ -8,15 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.broker import TANSU_ENV, BrokerNotFound, EmbeddedBroker, find_tansu_binary, port_open
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from streams.broker import TANSU_ENV, BrokerNotFound, EmbeddedBroker, find_tansu_binary, free_port, port_open
 
 
 def executable(path: Path) -> Path:
