@@ -26,6 +26,7 @@ LAG_INTERVAL = 5.0
 
 
 def create_app(settings: Settings, pool: StagePool) -> faust.App:
+    bound_fetch_wait(settings.kafka.fetch_max_wait_ms)
     p = settings.pipeline
     app = faust.App(
         settings.app_id,
@@ -43,6 +44,13 @@ def create_app(settings: Settings, pool: StagePool) -> faust.App:
         producer_linger=0.005,
         stream_buffer_maxsize=max(4 * p.batch_size, 256),
         worker_redirect_stdouts=False,
+        broker_session_timeout=settings.kafka.session_timeout,
+        broker_heartbeat_interval=settings.kafka.heartbeat_interval,
+        broker_rebalance_timeout=settings.kafka.rebalance_timeout,
+        # Faust's check kills the worker when a changelog's committed offset is above the broker's highwater: it
+        # happens with the in-memory global table after a rebalance or a broker restart (faust-streaming #158,
+        # #283; seen in tests/integration/test_reliability.py). The table is rebuilt from its changelog anyway.
+        recovery_consistency_check=False,
     )
     t = settings.topics
     raw = app.topic(t.raw, partitions=t.partitions)
@@ -103,3 +111,25 @@ def create_app(settings: Settings, pool: StagePool) -> faust.App:
             metrics.EVENT_LOOP_LAG.set(max(0.0, time.perf_counter() - expected))
 
     return app
+
+
+def bound_fetch_wait(wait_ms: int) -> None:
+    """Make Faust's consumers wait at most ``wait_ms`` for data per fetch.
+
+    faust-streaming 0.15 hard-codes ``fetch_max_wait_ms=1500`` when it builds its aiokafka consumer. Apache
+    Kafka answers a fetch as soon as data is there, but the embedded broker (Tansu 0.6) holds every fetch for the
+    full wait, which added ~1.5 s to each of the three hops (measured by ``newsstreams bench``). aiokafka reads
+    the value when the consumer starts, so it is set on the consumer right after Faust creates it.
+    """
+    from faust.transport.drivers import aiokafka as driver
+
+    thread = driver.AIOKafkaConsumerThread
+    original = getattr(thread._create_worker_consumer, "__wrapped__", thread._create_worker_consumer)
+
+    def create_worker_consumer(self, transport):
+        consumer = original(self, transport)
+        consumer._fetch_max_wait_ms = wait_ms
+        return consumer
+
+    create_worker_consumer.__wrapped__ = original
+    thread._create_worker_consumer = create_worker_consumer

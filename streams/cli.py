@@ -284,6 +284,33 @@ def cmd_process(settings: Settings, args) -> int:
     return 1 if failed and failed == len(messages) else 0
 
 
+# --- ui -------------------------------------------------------------------------------------------
+
+def cmd_ui(settings: Settings, args) -> int:
+    """The live web view of articles.enriched, beside any running cluster (its own consumer, no group)."""
+    from streams.ui import run_ui
+
+    return run_ui(settings, settings.ui.port, settings.ui.bind, metrics_url=args.metrics_url)
+
+
+# --- dlq ------------------------------------------------------------------------------------------
+
+def cmd_dlq_replay(settings: Settings, args) -> int:
+    """Re-publish dead letters (after a fix) to the topic their stage reads; each filter replays once."""
+    from streams.dlq import replay_dead_letters
+
+    result = asyncio.run(replay_dead_letters(settings, reasons=args.reason, stage=args.stage, limit=args.limit,
+                                             dry_run=args.dry_run))
+    verb = "would replay" if args.dry_run else "replayed"
+    print(f"read {result['read']} dead letters, {verb} {result['replayed']}, skipped {result['skipped']} "
+          f"(other reason/stage), refused {sum(result['refused'].values())} {dict(result['refused'])}", flush=True)
+    for reason, n in sorted(result["by_reason"].items()):
+        print(f"  {reason}: {n}")
+    for topic, n in sorted(result["to_topics"].items()):
+        print(f"  -> {topic}: {n}")
+    return 0
+
+
 # --- run ------------------------------------------------------------------------------------------
 
 def cmd_run(settings: Settings, args) -> int:
@@ -320,6 +347,15 @@ def cmd_run(settings: Settings, args) -> int:
     children.append(subprocess.Popen(worker_cmd, env=env, stdout=worker_log, stderr=subprocess.STDOUT))
     print(f"worker starting (logs {logdir}/worker.log); metrics on http://127.0.0.1:{settings.metrics.port}/metrics",
           flush=True)
+    if settings.ui.port:
+        ui_cmd = [sys.executable, "-m", "streams", "ui", "--broker", address, "--port", str(settings.ui.port),
+                  "--bind", settings.ui.bind]
+        if settings.metrics.port:
+            ui_cmd += ["--metrics-url", f"http://127.0.0.1:{settings.metrics.port}/metrics"]
+        children.append(subprocess.Popen(ui_cmd, env=env, stdout=open(logdir / "ui.log", "ab"),
+                                         stderr=subprocess.STDOUT))
+        host = "127.0.0.1" if settings.ui.bind in ("0.0.0.0", "::") else settings.ui.bind
+        print(f"live view on http://{host}:{settings.ui.port}/ (logs {logdir}/ui.log)", flush=True)
     try:
         if args.demo:
             samples = resources.files("streams.data").joinpath("samples")
@@ -382,6 +418,25 @@ def _summary_line(port: int) -> str | None:
             f"{counts.get('rate', 0):.1f} articles/s | " + ", ".join(f"{c} {n:.0f}" for c, n in cats))
 
 
+class OncePerInterval(logging.Filter):
+    """Kafka client messages (aiokafka, faust.transport) at most once per ``interval`` seconds per template:
+    during a broker outage aiokafka logs every 100 ms. On the handlers, since logger filters miss propagated
+    records."""
+
+    def __init__(self, interval: float = 15.0):
+        super().__init__()
+        self.interval, self.last = interval, {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(("aiokafka", "faust.transport")):
+            return True
+        key, now = (record.name, record.msg), time.monotonic()     # the template, not the text: bounded keys
+        if now - self.last.get(key, -self.interval) < self.interval:
+            return False
+        self.last[key] = now
+        return True
+
+
 # --- entry point ----------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -401,6 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", parents=[common, with_broker, with_metrics], help="broker (if none) + worker + metrics")
     p.add_argument("--demo", action="store_true", help="also publish the bundled sample articles")
+    p.add_argument("--ui-port", type=int, dest="ui_port", help="port of the live view (0: none; default 8808)")
     p.add_argument("--broker-port", type=int, dest="broker_port", help="port of the embedded broker")
     p.set_defaults(func=cmd_run)
 
@@ -434,7 +490,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, default="auto")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(func=cmd_process)
+
+    p = sub.add_parser("ui", parents=[common, with_broker], help="the live web view of articles.enriched")
+    p.add_argument("--port", type=int, dest="ui_port", help="default 8808")
+    p.add_argument("--bind", dest="ui_bind", help="default 127.0.0.1 (the page has no authentication)")
+    p.add_argument("--metrics-url", dest="metrics_url", help="a worker's /metrics, shown beside the page's counts")
+    p.set_defaults(func=cmd_ui)
+
+    from streams.errors import REASONS
+
+    p = sub.add_parser("dlq", parents=[common, with_broker], help="dead letters: replay them after a fix")
+    dlq_sub = p.add_subparsers(dest="dlq_command", required=True)
+    r = dlq_sub.add_parser("replay", parents=[common, with_broker], help="re-publish dead letters")
+    r.add_argument("--reason", action="append", choices=REASONS, help="only this reason (repeatable)")
+    r.add_argument("--stage", choices=("parse", "enrich", "route"), help="only this stage")
+    r.add_argument("--limit", type=int, help="at most N letters")
+    r.add_argument("--dry-run", action="store_true", dest="dry_run", help="count, publish nothing, commit nothing")
+    r.set_defaults(func=cmd_dlq_replay)
+
+    p = sub.add_parser("bench", parents=[common], help="the benchmark: aiokafka/Faust ceilings, NER bound, the worker")
+    _add_bench_arguments(p)
+    p.set_defaults(func=_run_bench)
     return parser
+
+
+def _add_bench_arguments(parser) -> None:
+    from streams.bench import add_bench_arguments
+
+    add_bench_arguments(parser)
+
+
+def _run_bench(settings: Settings, args) -> int:
+    from streams.bench import run_bench
+
+    return run_bench(settings, args)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -446,6 +535,8 @@ def main(argv: list[str] | None = None) -> int:
         "metrics.bind": getattr(args, "metrics_bind", None),
         "pipeline.mode": getattr(args, "mode", None),
         "embedded_broker.port": getattr(args, "broker_port", None),
+        "ui.port": getattr(args, "ui_port", None),
+        "ui.bind": getattr(args, "ui_bind", None),
     }
     try:
         settings = load_settings(getattr(args, "config", None), overrides=overrides)
@@ -454,6 +545,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
                         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(OncePerInterval())
     try:
         return args.func(settings, args)
     except Exception as e:          # the CLI's last word: a clear message, not a traceback

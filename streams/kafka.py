@@ -113,7 +113,10 @@ async def consume(settings: Settings, topic: str, from_beginning: bool,
                   idle_timeout: float | None = None) -> AsyncIterator:
     """Yield the messages of every partition of ``topic`` without joining a consumer group (read-only tail)."""
     consumer = AIOKafkaConsumer(**client_options(settings), enable_auto_commit=False, group_id=None,
-                                fetch_max_bytes=MAX_REQUEST_BYTES, max_partition_fetch_bytes=MAX_REQUEST_BYTES)
+                                fetch_max_bytes=MAX_REQUEST_BYTES, max_partition_fetch_bytes=MAX_REQUEST_BYTES,
+                                fetch_max_wait_ms=settings.kafka.fetch_max_wait_ms)
+    # Tansu 0.6 can report an end offset short of the real end: "from now" also skips older timestamps.
+    not_before_ms = 0 if from_beginning else int(time.time() * 1000) - 1000
     await consumer.start()
     try:
         partitions = None
@@ -135,7 +138,8 @@ async def consume(settings: Settings, topic: str, from_beginning: bool,
             for records in batches.values():
                 for msg in records:
                     got = True
-                    yield msg
+                    if msg.timestamp is None or msg.timestamp >= not_before_ms:
+                        yield msg
             if got:
                 last = time.monotonic()
             elif idle_timeout is not None and time.monotonic() - last > idle_timeout:

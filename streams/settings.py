@@ -46,6 +46,12 @@ class Metrics:
 
 
 @dataclass
+class Ui:
+    port: int = 8808
+    bind: str = "127.0.0.1"   # the page has no authentication: loopback unless you put a proxy in front
+
+
+@dataclass
 class EmbeddedBroker:
     port: int = 9092
 
@@ -77,6 +83,10 @@ class Kafka:
     ssl_cafile: str | None = None
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
+    fetch_max_wait_ms: int = 100
+    session_timeout: float = 60.0        # seconds before the group gives a silent worker's partitions away
+    heartbeat_interval: float = 3.0
+    rebalance_timeout: float = 60.0
 
 
 @dataclass
@@ -86,6 +96,7 @@ class Settings:
     log_level: str = "info"
     topics: Topics = field(default_factory=Topics)
     metrics: Metrics = field(default_factory=Metrics)
+    ui: Ui = field(default_factory=Ui)
     embedded_broker: EmbeddedBroker = field(default_factory=EmbeddedBroker)
     pipeline: Pipeline = field(default_factory=Pipeline)
     kafka: Kafka = field(default_factory=Kafka)

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from harness import broker, stack  # noqa: F401  (fixtures for every folder: one embedded broker per session)
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 SEED_PATH = SHARED_DATA / "seed_article.txt"

@@ -1,4 +1,4 @@
-"""Integration fixtures: one embedded broker (Tansu) per test session, real worker processes, real clients.
+"""The Kafka test harness: one embedded broker (Tansu) per test session, real worker processes, real clients.
 
 Each test gets its own topic names and consumer group (``stack``), so tests sharing the broker never see
 each other's messages. No Kafka is mocked here.
@@ -22,7 +22,7 @@ from streams.broker import EmbeddedBroker, free_port
 from streams.kafka import consume, ensure_topics, producer
 from streams.settings import load_settings
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
