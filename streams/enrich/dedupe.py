@@ -16,7 +16,7 @@ from typing import Any, MutableMapping
 
 from streams.parse.identity import SIGNATURE_PERMUTATIONS, signature_similarity
 
-BANDS = 16
+BANDS = 32           # 32 x 2 rows: a pair at similarity 0.4 shares a band with p > 0.99 (16 x 4: 0.34)
 ROWS = SIGNATURE_PERMUTATIONS // BANDS
 DUPLICATE_SIMILARITY = 0.8
 STORY_SIMILARITY = 0.4
