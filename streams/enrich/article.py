@@ -10,7 +10,7 @@ from streams.enrich.dates import resolve_dates
 from streams.enrich.entities import (PLACE_LABELS, Mention, clean_mentions, count_entities, dictionary_mentions,
                                      ner_mentions)
 from streams.enrich.keywords import extract_keywords
-from streams.enrich.places import find_place_mentions, resolve_places
+from streams.enrich.places import find_place_mentions, load_gazetteer, normalise_name, resolve_places
 from streams.enrich.quotes import extract_quotes
 from streams.enrich.sources import source_reliability
 from streams.enrich.tone import score_tone
@@ -27,11 +27,28 @@ def find_mentions(texts: list[str], mode: str) -> list[list[Mention]]:
         raw = [dictionary_mentions(t, find_place_mentions(t)) for t in texts]
     else:
         raise ValueError(f"unknown mode {mode!r}")
-    return [clean_mentions(ms, is_place=_is_known_place) for ms in raw]
+    # Countries, regions and big cities tagged ORG are relabelled inside streams.enrich.entities; smaller towns
+    # here, from the article's own context (see relabel_local_places).
+    return [relabel_local_places(clean_mentions(ms)) for ms in raw]
 
 
-def _is_known_place(name: str) -> bool:
-    return bool(resolve_places([{"text": name, "label": "GPE", "count": 1}], ""))
+def relabel_local_places(mentions: list[Mention]) -> list[Mention]:
+    """A one-word ORG that is a GeoNames place in a country the article already names, and no common English
+    word, is that place ("Saraqeb" in an article about Syria). "Congress" stays an organisation: the word is common
+    (and Congress, Arizona exists)."""
+    orgs = [m for m in mentions if m.label == "ORG" and " " not in m.text and m.text[:1].isupper()]
+    if not orgs:
+        return mentions
+    named = [{"text": m.text, "label": m.label, "count": 1} for m in mentions if m.label in PLACE_LABELS | {"NORP"}]
+    countries = {loc["country_code"] for loc in resolve_places(named)}
+    stopnames = load_gazetteer().stopnames
+    for m in orgs:
+        if normalise_name(m.text) in stopnames:
+            continue
+        found = resolve_places([{"text": m.text, "label": "GPE", "count": 1}])
+        if found and found[0]["country_code"] in countries:
+            m.label = "GPE"
+    return mentions
 
 
 def enrich_article(article: ParsedArticle, mentions: list[Mention]) -> tuple[EnrichedArticle, list[dict]]:
