@@ -14,7 +14,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, MutableMapping
 
-from streams.parse.identity import SIGNATURE_PERMUTATIONS, signature_similarity
+import numpy as np
+
+from streams.parse.identity import SIGNATURE_PERMUTATIONS
 
 BANDS = 32           # 32 x 2 rows: a pair at similarity 0.4 shares a band with p > 0.99 (16 x 4: 0.34)
 ROWS = SIGNATURE_PERMUTATIONS // BANDS
@@ -28,6 +30,18 @@ MAX_ARTICLES = 100_000       # articles this index keeps; older ones are forgott
 class Verdict:
     duplicate_of: str | None
     story_id: str
+
+
+def pack_signature(signature: list[int]) -> str:
+    """64 uint32 values -> 512 hex characters: ~0.6 KB an entry instead of ~2.5 KB for a list of ints."""
+    return np.asarray(signature, dtype="<u4").tobytes().hex()
+
+
+def packed_similarity(signature: list[int], packed: str) -> float:
+    """Estimated Jaccard similarity of a signature and a packed one."""
+    other = np.frombuffer(bytes.fromhex(packed), dtype="<u4")
+    mine = np.asarray(signature, dtype="<u4")
+    return float(np.mean(mine == other)) if len(mine) == len(other) else 0.0
 
 
 def band_keys(signature: list[int]) -> list[str]:
@@ -63,7 +77,7 @@ class DuplicateIndex:
             entry = self.store.get("a:" + other)
             if entry is None:
                 continue
-            sim = signature_similarity(signature, entry["sig"])
+            sim = packed_similarity(signature, entry["sig"])
             if sim > best_sim:
                 best_id, best_sim, best_story = other, sim, entry["story"]
             if len(seen) >= MAX_CANDIDATES:
@@ -75,7 +89,8 @@ class DuplicateIndex:
         return Verdict(None, article_id)
 
     def _add(self, article_id: str, content_hash: str, signature: list[int], verdict: Verdict) -> None:
-        self.store["a:" + article_id] = {"sig": signature, "story": verdict.story_id, "dup": verdict.duplicate_of}
+        self.store["a:" + article_id] = {"sig": pack_signature(signature), "story": verdict.story_id,
+                                         "dup": verdict.duplicate_of}
         new_keys = []
         if self.store.get("h:" + content_hash) is None:
             self.store["h:" + content_hash] = article_id
