@@ -36,7 +36,7 @@ class StageRunner:
         self.topics = settings.topics
         self.pool = pool
         self.producer = producer          # Faust's producer: send(topic, key, value, partition, timestamp, headers)
-        self.dedupe = DuplicateIndex(dedupe_store)
+        self.dedupe = DuplicateIndex(dedupe_store, max_articles=settings.pipeline.dedupe_max_articles)
         self.rates = metrics.RateTracker()
 
     # --- parse: articles.raw -> articles.parsed ------------------------------------------------------

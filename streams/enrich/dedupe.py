@@ -44,6 +44,10 @@ def packed_similarity(signature: list[int], packed: str) -> float:
     return float(np.mean(mine == other)) if len(mine) == len(other) else 0.0
 
 
+def unpack_signature(packed: str) -> list[int]:
+    return np.frombuffer(bytes.fromhex(packed), dtype="<u4").tolist()
+
+
 def band_keys(signature: list[int]) -> list[str]:
     return [f"b:{i}:" + "-".join(str(v) for v in signature[i * ROWS:(i + 1) * ROWS]) for i in range(BANDS)]
 
@@ -52,7 +56,8 @@ class DuplicateIndex:
     def __init__(self, store: MutableMapping[str, Any], max_articles: int = MAX_ARTICLES):
         self.store = store
         self.max_articles = max_articles
-        self._added: deque[tuple[str, str, list[str]]] = deque()   # what this process added, oldest first
+        self._order: deque[str] = deque()     # article ids in the index, oldest first
+        self._seeded = False
 
     def check_and_add(self, article_id: str, content_hash: str, signature: list[int]) -> Verdict:
         known = self.store.get("a:" + article_id)
@@ -89,18 +94,31 @@ class DuplicateIndex:
         return Verdict(None, article_id)
 
     def _add(self, article_id: str, content_hash: str, signature: list[int], verdict: Verdict) -> None:
-        self.store["a:" + article_id] = {"sig": pack_signature(signature), "story": verdict.story_id,
-                                         "dup": verdict.duplicate_of}
-        new_keys = []
+        self.store["a:" + article_id] = {"sig": pack_signature(signature), "h": content_hash,
+                                         "story": verdict.story_id, "dup": verdict.duplicate_of}
         if self.store.get("h:" + content_hash) is None:
             self.store["h:" + content_hash] = article_id
-            new_keys.append("h:" + content_hash)
         for key in band_keys(signature):
             if self.store.get(key) is None:   # the earliest article keeps the band
                 self.store[key] = article_id
-                new_keys.append(key)
-        self._added.append((article_id, content_hash, new_keys))
-        while len(self._added) > self.max_articles:
-            old_id, _, old_keys = self._added.popleft()
-            for key in old_keys + ["a:" + old_id]:
+        self._remember(article_id)
+
+    def _remember(self, article_id: str) -> None:
+        if not self._seeded:
+            # Entries already in the store (recovered from the changelog after a restart, or written by another
+            # worker) count toward the bound too; their age is unknown, so they go first.
+            self._seeded = True
+            self._order.extend(k[2:] for k in list(self.store.keys()) if k.startswith("a:") and k[2:] != article_id)
+        self._order.append(article_id)
+        while len(self._order) > self.max_articles:
+            self._forget(self._order.popleft())
+
+    def _forget(self, article_id: str) -> None:
+        """Remove an article and the keys that point to it (a band kept by a newer article stays)."""
+        entry = self.store.pop("a:" + article_id, None)
+        if not entry:
+            return
+        keys = band_keys(unpack_signature(entry["sig"])) + (["h:" + entry["h"]] if entry.get("h") else [])
+        for key in keys:
+            if self.store.get(key) == article_id:
                 self.store.pop(key, None)

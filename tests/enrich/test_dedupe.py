@@ -116,3 +116,25 @@ def test_index_stays_bounded_over_many_articles():
         check(index, f"id{n}", text)
     assert sum(1 for k in index.store if k.startswith("a:")) == 5
     assert sum(1 for k in index.store if k.startswith("h:")) == 5
+
+
+def test_the_bound_holds_across_a_restart_on_the_same_store(seed_text):
+    store = {}
+    first = DuplicateIndex(store, max_articles=5)
+    for i in range(5):
+        first.check_and_add(f"old{i}", f"{i:064x}", minhash_signature(f"{seed_text} variant {i} " * (i + 1)))
+    restarted = DuplicateIndex(store, max_articles=5)            # a worker restarts and recovers the table
+    for i in range(5):
+        restarted.check_and_add(f"new{i}", f"{i + 10:064x}", minhash_signature(f"unrelated text number {i} " * 30))
+    articles = sorted(k for k in store if k.startswith("a:"))
+    assert articles == [f"a:new{i}" for i in range(5)]
+    owners = {v for k, v in store.items() if not k.startswith("a:")}
+    assert owners <= {f"new{i}" for i in range(5)}               # no band or hash key points to a forgotten article
+
+
+def test_the_configured_bound_reaches_the_worker_index():
+    from streams.agents import StageRunner
+    from streams.settings import load_settings
+
+    settings = load_settings(env={"NEWSSTREAMS_PIPELINE_DEDUPE_MAX_ARTICLES": "1234"})
+    assert StageRunner(settings, pool=None, producer=None, dedupe_store={}).dedupe.max_articles == 1234
