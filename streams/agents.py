@@ -16,9 +16,10 @@ import orjson
 from aiokafka.errors import KafkaError
 
 from streams import metrics
-from streams.enrich.dedupe import DuplicateIndex
+from streams.enrich.dedupe import DuplicateIndex, unpack_signature
 from streams.errors import BadArticle, dead_letter
-from streams.pipeline import Item, Outcome, enrich_batch, parse_batch, route_topic
+from streams.pipeline import (CONTENT_HASH_HEADER, SIGNATURE_HEADER, Item, Outcome, enrich_batch, parse_batch,
+                              route_topic)
 from streams.pool import PoolCrashed, StagePool
 from streams.settings import CATEGORY_SLUGS, Settings
 
@@ -51,12 +52,8 @@ class StageRunner:
                                                        f"the limit of {limits.max_message_bytes}"))
                     for i in oversized]
         outcomes += await self._run("parse", parse_batch, normal, limits)
-        sends = []
-        for o in outcomes:
-            if o.ok:
-                sends.append((self.topics.parsed, o.key, o.value, None))
-            else:
-                sends.append((self.topics.dlq, o.key, o.value, None))
+        sends = [(self.topics.parsed if o.ok else self.topics.dlq, o.key, o.value, o.headers or None)
+                 for o in outcomes]
         await self._send_all(sends)
         for o in outcomes:
             if o.ok:
@@ -90,10 +87,16 @@ class StageRunner:
                 metrics.count_dead_letter("enrich", o.reason)
 
     def _judge_duplicate(self, item: Item) -> None:
-        """Near-duplicate verdict from the shared index (needs only id, hash and signature of the record)."""
+        """Near-duplicate verdict from the shared index: id (the key), content hash and signature come from the
+        headers the parse agent set; a record from another producer is decoded instead."""
         try:
-            record = orjson.loads(item.value)
-            verdict = self.dedupe.check_and_add(record["id"], record["content_hash"], record["signature"])
+            packed = item.headers.get(SIGNATURE_HEADER)
+            content_hash = item.headers.get(CONTENT_HASH_HEADER)
+            if item.key and packed and content_hash:
+                verdict = self.dedupe.check_and_add(item.key, content_hash.decode(), unpack_signature(packed.decode()))
+            else:
+                record = orjson.loads(item.value)
+                verdict = self.dedupe.check_and_add(record["id"], record["content_hash"], record["signature"])
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             return      # not a parsed article: enrich_batch dead-letters it with the reason
         item.duplicate_of, item.story_id = verdict.duplicate_of, verdict.story_id
@@ -203,7 +206,8 @@ def _item(event: Any) -> Item:
     m = event.message
     key = m.key.decode("utf-8", "replace") if isinstance(m.key, bytes) else m.key
     return Item(value=m.value if m.value is not None else b"", key=key, timestamp=m.timestamp or time.time(),
-                source={"topic": m.topic, "partition": m.partition, "offset": m.offset})
+                source={"topic": m.topic, "partition": m.partition, "offset": m.offset},
+                headers=dict(m.headers or ()))
 
 
 def _category_of(message: Any) -> str | None:

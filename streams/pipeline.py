@@ -13,6 +13,7 @@ import orjson
 
 from streams.classify.article import classify_article
 from streams.enrich.article import enrich_article, find_mentions
+from streams.enrich.dedupe import pack_signature
 from streams.errors import BadArticle, dead_letter, reason_of
 from streams.parse.article import parse_article
 from streams.parse.envelope import decode_raw
@@ -20,6 +21,8 @@ from streams.records import EnrichedArticle, ParsedArticle, decode_parsed, encod
 from streams.settings import Pipeline, Topics
 
 STAGES = ("parse", "enrich", "classify", "route")
+CONTENT_HASH_HEADER = "content_hash"
+SIGNATURE_HEADER = "signature"
 
 
 # --- the steps -------------------------------------------------------------------------------------
@@ -63,6 +66,13 @@ def mark_duplicate(record: EnrichedArticle, duplicate_of: str | None, story_id: 
     return record
 
 
+def dedupe_headers(parsed: ParsedArticle) -> list[tuple[str, bytes]]:
+    """What the near-duplicate check needs, as Kafka headers of the parsed record: the enrich agent's event loop
+    reads them instead of decoding the whole record."""
+    return [(CONTENT_HASH_HEADER, parsed.content_hash.encode()),
+            (SIGNATURE_HEADER, pack_signature(parsed.signature).encode())]
+
+
 def route_topic(category: str | None, topics: Topics) -> str | None:
     """The category topic a record goes to: ``articles.category.<category>``; None without a category."""
     return topics.category(category) if category else None
@@ -87,6 +97,7 @@ class Item:
     duplicate_of: str | None = None
     story_id: str | None = None
     attempts: int = 1
+    headers: dict = field(default_factory=dict)   # Kafka headers, name -> bytes
 
 
 @dataclass(slots=True)
@@ -102,6 +113,7 @@ class Outcome:
     ingested_at: float = 0.0
     stage_seconds: dict = field(default_factory=dict)
     retry: bool = False             # an unexpected error: worth another attempt before dead-lettering
+    headers: list = field(default_factory=list)   # Kafka headers to send with the record
 
 
 def parse_batch(items: list[Item], limits: Pipeline) -> list[Outcome]:
@@ -117,7 +129,7 @@ def parse_batch(items: list[Item], limits: Pipeline) -> list[Outcome]:
         elapsed = time.perf_counter() - started
         parsed.pipeline["stage_ms"]["parse"] = round(elapsed * 1000, 3)
         out.append(Outcome(True, parsed.id, encode(parsed), "parse", ingested_at=item.timestamp,
-                           stage_seconds={"parse": elapsed}))
+                           stage_seconds={"parse": elapsed}, headers=dedupe_headers(parsed)))
     return out
 
 

@@ -229,3 +229,25 @@ def test_route_topic():
     assert route_topic("conflict", topics) == "articles.category.conflict"
     assert route_topic(None, topics) is None
     assert route_topic("sport", Topics(category_prefix="x.")) == "x.sport"
+
+
+def test_a_parsed_record_carries_the_duplicate_check_in_its_headers_and_both_paths_agree(seed_bytes):
+    import orjson
+
+    from streams.agents import StageRunner
+    from streams.enrich.dedupe import unpack_signature
+    from streams.pipeline import CONTENT_HASH_HEADER, SIGNATURE_HEADER, Item, parse_batch
+    from streams.settings import Pipeline, load_settings
+
+    [outcome] = parse_batch([Item(seed_bytes, key="seed")], Pipeline())
+    record, headers = orjson.loads(outcome.value), dict(outcome.headers)
+    assert headers[CONTENT_HASH_HEADER].decode() == record["content_hash"]
+    assert unpack_signature(headers[SIGNATURE_HEADER].decode()) == record["signature"]
+
+    runner = StageRunner(load_settings(env={}), pool=None, producer=None, dedupe_store={})
+    original = Item(outcome.value, key="seed", headers=headers)
+    copy_from_elsewhere = Item(orjson.dumps(dict(record, id="copy")), key="copy")   # no headers: decoded
+    runner._judge_duplicate(original)
+    runner._judge_duplicate(copy_from_elsewhere)
+    assert (original.duplicate_of, original.story_id) == (None, "seed")
+    assert (copy_from_elsewhere.duplicate_of, copy_from_elsewhere.story_id) == ("seed", "seed")
