@@ -57,7 +57,8 @@ def faust_credentials(settings: Settings):
 
 async def wait_for_broker(settings: Settings, timeout: float | None = None, log_every: float = 15.0) -> None:
     """Return once the broker answers a metadata request; log (not flood) while it does not."""
-    started = last_log = time.monotonic()
+    started = time.monotonic()
+    next_log = started            # the first failure is logged at once, then one line every ``log_every`` s
     delay = 0.25
     while True:
         admin = AIOKafkaAdminClient(**client_options(settings), request_timeout_ms=5000)
@@ -71,9 +72,9 @@ async def wait_for_broker(settings: Settings, timeout: float | None = None, log_
             now = time.monotonic()
             if timeout is not None and now - started > timeout:
                 raise KafkaConnectionError(f"broker {settings.bootstrap_servers} unreachable for {timeout:.0f} s") from e
-            if now - last_log >= log_every or last_log == started:
+            if now >= next_log:
                 log.warning("waiting for broker %s (%s)", settings.bootstrap_servers, type(e).__name__)
-                last_log = now if now - last_log >= log_every else last_log + 1e-9
+                next_log = now + log_every
         finally:
             try:
                 await admin.close()
