@@ -68,7 +68,7 @@ class Pipeline:
     max_attempts: int = 3
     dlq_payload_bytes: int = 256 * 1024
     shutdown_timeout: float = 30.0
-    dedupe_max_articles: int = 100_000   # near-duplicate index size bound (~5 KB an article in each worker)
+    dedupe_max_articles: int = 20_000    # near-duplicate index bound (~9 KB an article in every worker)
 
     @property
     def pool_size(self) -> int:
