@@ -10,7 +10,8 @@ from typing import AsyncIterator
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import (IllegalSaslStateError, KafkaConnectionError, KafkaError, SaslAuthenticationFailed,
+                             TopicAlreadyExistsError, UnsupportedSaslMechanismError)
 
 from streams.settings import Settings
 
@@ -55,6 +56,15 @@ def faust_credentials(settings: Settings):
     return None
 
 
+def refusal_reason(settings: Settings, error: BaseException) -> str:
+    """Why a connection attempt failed, in words an operator can act on (never the password)."""
+    k = settings.kafka
+    if k.sasl_mechanism and isinstance(error, (SaslAuthenticationFailed, UnsupportedSaslMechanismError,
+                                               IllegalSaslStateError, KeyError)):
+        return f"authentication as {k.sasl_username!r} with {k.sasl_mechanism} refused: check the credentials"
+    return type(error).__name__
+
+
 async def wait_for_broker(settings: Settings, timeout: float | None = None, log_every: float = 15.0) -> None:
     """Return once the broker answers a metadata request; log (not flood) while it does not."""
     started = time.monotonic()
@@ -68,12 +78,15 @@ async def wait_for_broker(settings: Settings, timeout: float | None = None, log_
             if time.monotonic() - started > 1:
                 log.info("broker %s is reachable", settings.bootstrap_servers)
             return
-        except (KafkaError, OSError, asyncio.TimeoutError) as e:
+        except (KafkaError, OSError, asyncio.TimeoutError, KeyError) as e:
+            # aiokafka 0.14 raises KeyError('v') when a SCRAM server ends the exchange with "e=..." (Tansu does)
+            if isinstance(e, KeyError) and not settings.kafka.sasl_mechanism:
+                raise
             now = time.monotonic()
             if timeout is not None and now - started > timeout:
                 raise KafkaConnectionError(f"broker {settings.bootstrap_servers} unreachable for {timeout:.0f} s") from e
             if now >= next_log:
-                log.warning("waiting for broker %s (%s)", settings.bootstrap_servers, type(e).__name__)
+                log.warning("waiting for broker %s (%s)", settings.bootstrap_servers, refusal_reason(settings, e))
                 next_log = now + log_every
         finally:
             try:

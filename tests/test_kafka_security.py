@@ -70,3 +70,15 @@ def test_the_worker_command_line_never_carries_the_password():
     help_text = build_parser().format_help() + subprocess.run(
         [sys.executable, "-m", "streams", "worker", "--help"], capture_output=True, text=True).stdout
     assert "password" not in help_text.lower()
+
+
+def test_a_refused_login_is_explained_without_the_password():
+    from aiokafka.errors import KafkaConnectionError, SaslAuthenticationFailed
+
+    from streams.kafka import refusal_reason
+
+    settings = sasl_settings()
+    reason = refusal_reason(settings, SaslAuthenticationFailed("bad proof"))
+    assert "newsstreams" in reason and "SCRAM-SHA-512" in reason and "refused" in reason and SECRET not in reason
+    assert refusal_reason(settings, KafkaConnectionError("down")) == "KafkaConnectionError"
+    assert refusal_reason(load_settings(env={}), KeyError("v")) == "KeyError"
