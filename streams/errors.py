@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 # Reasons are label values of newsstreams_dead_letters_total: keep the set closed (bounded cardinality).
 REASONS = (
     "invalid_utf8", "invalid_json", "empty", "not_an_object", "no_text", "too_deep", "too_large",
-    "bad_field", "no_main_text", "unexpected_error", "worker_crash",
+    "bad_field", "no_main_text", "unexpected_error", "worker_crash", "bad_compression",
 )
 
 

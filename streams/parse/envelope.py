@@ -1,11 +1,14 @@
 """Raw message bytes -> :class:`RawArticle`: which format it is, and whether it is acceptable at all.
 
-A message of ``articles.raw`` is a JSON object, HTML, or plain scraped text, UTF-8 encoded. Everything
-that cannot be an article raises :class:`BadArticle` with a reason from streams.errors.REASONS.
+A message of ``articles.raw`` is a JSON object, HTML, or plain scraped text, UTF-8 encoded, possibly
+gzip- or zlib-compressed as a whole (scrapers store gzipped pages). Compressed payloads are inflated once,
+never beyond the size limit of a plain message, so a decompression bomb costs at most that much memory.
+Everything that cannot be an article raises :class:`BadArticle` with a reason from streams.errors.REASONS.
 """
 from __future__ import annotations
 
 import re
+import zlib
 from typing import Any
 
 import orjson
@@ -15,18 +18,27 @@ from streams.records import RawArticle
 
 KNOWN_FIELDS = ("id", "url", "source", "title", "authors", "published_at", "section", "language",
                 "text", "html", "content")
-_HTML_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|article|div|p|main|meta|title)\b",
+# optional BOM, XML declaration (XHTML) and comments, then a tag only a page opens with
+_HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml\b[^>]{0,200}\?>\s*)?(?:<!--.*?-->\s*)*"
+                         rb"<(?:!doctype\s+html|html|head|body|article|div|p|main|meta|title)\b",
                          re.IGNORECASE | re.DOTALL)
 _BOM = "\ufeff"
+GZIP_MAGIC = b"\x1f\x8b"
+# deflate with a 32 KiB window at the four levels zlib writes: what every zlib encoder produces in practice
+ZLIB_HEADERS = (b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
+MAX_GZIP_MEMBERS = 16    # concatenated gzip members (bgzip, appended logs) inflated, at most
 
 
 def decode_raw(payload: bytes | None, *, max_bytes: int, max_json_depth: int) -> RawArticle:
-    """Decode one raw message. Raises BadArticle: empty, too_large, invalid_utf8, invalid_json,
-    too_deep, not_an_object, bad_field, no_text."""
+    """Decode one raw message. Raises BadArticle: empty, too_large, bad_compression, invalid_utf8,
+    invalid_json, too_deep, not_an_object, bad_field, no_text."""
     if not payload or not payload.strip():
         raise BadArticle("empty", "empty message")
     if len(payload) > max_bytes:
         raise BadArticle("too_large", f"message of {len(payload)} bytes exceeds the limit of {max_bytes}")
+    payload = inflate_payload(payload, max_bytes=max_bytes)
+    if not payload.strip():
+        raise BadArticle("empty", "compressed message of nothing")
     try:
         text = payload.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -46,6 +58,63 @@ def decode_raw(payload: bytes | None, *, max_bytes: int, max_json_depth: int) ->
     if _HTML_START.match(payload[:4096]):
         return RawArticle(format="html", html=stripped)
     return RawArticle(format="text", text=stripped)
+
+
+def inflate_payload(payload: bytes, *, max_bytes: int) -> bytes:
+    """``payload`` itself if it is not gzip/zlib data, else its inflated bytes, never more than ``max_bytes``.
+
+    Raises BadArticle: too_large (inflates beyond ``max_bytes``: a decompression bomb; inflating stops there),
+    bad_compression (truncated or corrupt stream, data after it, or compressed twice). Text that merely opens
+    like a zlib header ("x^...") and does not inflate is returned unchanged.
+    """
+    if payload.startswith(GZIP_MAGIC):
+        kind, wbits = "gzip", 16 + zlib.MAX_WBITS
+    elif payload[:2] in ZLIB_HEADERS:
+        kind, wbits = "zlib", zlib.MAX_WBITS
+    else:
+        return payload
+    try:
+        inflated = _inflate(payload, wbits, kind, max_bytes)
+    except BadArticle as e:
+        if kind == "zlib" and e.reason == "bad_compression" and _is_utf8(payload):
+            return payload
+        raise
+    if inflated.startswith(GZIP_MAGIC) or (inflated[:2] in ZLIB_HEADERS and not _is_utf8(inflated)):
+        raise BadArticle("bad_compression", f"{kind} data holding compressed data again: inflated once only")
+    return inflated
+
+
+def _inflate(payload: bytes, wbits: int, kind: str, max_bytes: int) -> bytes:
+    out, rest = [], payload
+    size = 0
+    for _ in range(MAX_GZIP_MEMBERS):
+        inflater = zlib.decompressobj(wbits)
+        try:
+            # max_length bounds the output: a 1 GB bomb stops after max_bytes + 1 bytes, in memory and in time
+            chunk = inflater.decompress(rest, max_bytes - size + 1)
+        except zlib.error as e:
+            raise BadArticle("bad_compression", f"corrupt {kind} data: {e}") from None
+        size += len(chunk)
+        if size > max_bytes:
+            raise BadArticle("too_large", f"decompression bomb: {len(payload)} bytes of {kind} data inflate beyond "
+                                          f"the limit of {max_bytes} bytes (stopped there)")
+        out.append(chunk)
+        if not inflater.eof:
+            raise BadArticle("bad_compression", f"truncated {kind} data: the stream ends before its end marker")
+        rest = inflater.unused_data
+        if not rest.strip(b"\x00"):        # trailing zero padding is tolerated, as gzip(1) does
+            return b"".join(out)
+        if kind != "gzip" or not rest.startswith(GZIP_MAGIC):
+            raise BadArticle("bad_compression", f"{len(rest)} bytes of other data after the {kind} stream")
+    raise BadArticle("bad_compression", f"more than {MAX_GZIP_MEMBERS} concatenated gzip members")
+
+
+def _is_utf8(payload: bytes) -> bool:
+    try:
+        payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _load_json(text: str) -> Any:
