@@ -127,24 +127,31 @@ class StageRunner:
         if not items:
             return []
         metrics.BATCH_SIZE.labels(stage=stage).observe(len(items))
-        try:
-            outcomes = await self.pool.map_chunks(fn, items, *args)
-        except PoolCrashed:
-            outcomes = [Outcome(False, i.key, b"", stage, reason="worker_crash", retry=True) for i in items]
+        outcomes = await self._in_pool(stage, fn, items, *args)
         final = []
         for item, outcome in zip(items, outcomes):
             while not outcome.ok and outcome.retry and item.attempts < self.settings.pipeline.max_attempts:
                 metrics.count_error(stage)
                 item.attempts += 1
-                try:
-                    outcome = (await self.pool.map_chunks(fn, [item], *args))[0]
-                except PoolCrashed:
-                    outcome = Outcome(False, item.key, b"", stage, reason="worker_crash", retry=True)
-            if not outcome.ok and outcome.reason == "worker_crash":
-                outcome = self._dead(stage, item, RuntimeError("a pool process died on this article "
-                                                               f"{item.attempts} times"), reason="worker_crash")
+                outcome = (await self._in_pool(stage, fn, [item], *args))[0]
+            if not outcome.ok and not outcome.value:      # the pool failed, not the article: no letter yet
+                why = ("a pool process died on this article" if outcome.reason == "worker_crash"
+                       else "the process pool failed on this article")
+                outcome = self._dead(stage, item, RuntimeError(f"{why} {item.attempts} times"), reason=outcome.reason)
             final.append(outcome)
         return final
+
+    async def _in_pool(self, stage: str, fn, items: list[Item], *args) -> list[Outcome]:
+        """The batch function's outcomes, or retriable failures when the pool itself fails (a process died, an
+        item or result could not cross the process boundary): never an exception, so the agent never stops."""
+        try:
+            return await self.pool.map_chunks(fn, items, *args, weight=_cost)
+        except PoolCrashed:
+            reason = "worker_crash"
+        except Exception:   # noqa: BLE001 - anything else escaping here would stop the agent and its partitions
+            log.exception("the process pool failed on a batch of %d %s item(s)", len(items), stage)
+            reason = "unexpected_error"
+        return [Outcome(False, i.key, b"", stage, reason=reason, retry=True) for i in items]
 
     def _dead(self, stage: str, item: Item, exc: Exception, reason: str | None = None) -> Outcome:
         letter = dead_letter(stage, exc, item.value, key=item.key, source=item.source,
@@ -200,6 +207,11 @@ class StageRunner:
                              BadArticle(reason, f"the broker refused the output for {topic}: {error}"))
         metrics.DEAD_LETTERS.labels(stage=outcome.stage, reason=reason).inc()
         return (self.topics.dlq, key, outcome.value, None)
+
+
+def _cost(item: Item) -> float:
+    """What an item costs a pool process, roughly: its size (parsing, NER and the extractors are linear in it)."""
+    return float(len(item.value))
 
 
 def _item(event: Any) -> Item:

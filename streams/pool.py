@@ -1,7 +1,7 @@
 """A process pool for the CPU-heavy stages, so the event loop (Kafka I/O, heartbeats, metrics) never blocks.
 
-Each pool process loads the models once (``warm_up``). A batch is split into one chunk per process; the
-chunks run in parallel and come back in order. A process that dies (OOM, segfault) breaks the executor:
+Each pool process loads the models once (``warm_up``). A batch is split into one chunk per process, balanced
+by the items' sizes; the chunks run in parallel and the results come back in the items' order. A process that dies (OOM, segfault) breaks the executor:
 the pool is replaced and the caller retries the batch's items.
 """
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Sequence, TypeVar
@@ -44,6 +45,7 @@ class StagePool:
         self.size = max(1, size)
         self.mode = mode
         self.executor: ProcessPoolExecutor | None = None
+        self._restart_lock = threading.Lock()
 
     def start(self) -> "StagePool":
         # spawn, not fork: the parent runs threads (metrics server, Kafka clients) that fork would copy mid-state.
@@ -59,27 +61,53 @@ class StagePool:
             self.executor.shutdown(wait=True, cancel_futures=True)
             self.executor = None
 
-    def _restart(self) -> None:
-        POOL_RESTARTS.inc()
-        log.error("a pool process died; starting a new pool")
-        old, self.executor = self.executor, None
-        if old is not None:
-            old.shutdown(wait=False, cancel_futures=True)
-        self.start()
+    def _restart(self, broken: ProcessPoolExecutor | None) -> None:
+        """Replace the broken executor, once: the parse and enrich stages share the pool and both see it break."""
+        with self._restart_lock:
+            if self.executor is not broken:       # another stage already replaced it
+                return
+            POOL_RESTARTS.inc()
+            log.error("a pool process died; starting a new pool")
+            if broken is not None:
+                broken.shutdown(wait=False, cancel_futures=True)
+            self.start()
 
-    async def map_chunks(self, fn: Callable[..., list[R]], items: Sequence[T], *args) -> list[R]:
+    async def map_chunks(self, fn: Callable[..., list[R]], items: Sequence[T], *args,
+                         weight: Callable[[T], float] = lambda item: 1.0) -> list[R]:
+        """``fn(chunk, *args)`` for one chunk per process; results in the order of ``items``.
+
+        Chunks are balanced by ``weight`` (e.g. the message size: a long article costs more), so that no process
+        sits idle while another finishes a chunk of long articles.
+        """
         if not items:
             return []
         loop = asyncio.get_running_loop()
-        n = min(self.size, len(items))
-        step = -(-len(items) // n)
-        chunks = [list(items[i:i + step]) for i in range(0, len(items), step)]
+        order = balanced_chunks([weight(item) for item in items], min(self.size, len(items)))
+        chunks = [[items[i] for i in chunk] for chunk in order]
+        executor = self.executor
         try:
-            results = await asyncio.gather(*(loop.run_in_executor(self.executor, fn, c, *args) for c in chunks))
+            results = await asyncio.gather(*(loop.run_in_executor(executor, fn, c, *args) for c in chunks))
         except BrokenProcessPool:
-            await loop.run_in_executor(None, self._restart)
+            await loop.run_in_executor(None, self._restart, executor)
             raise PoolCrashed("a pool process died during the batch") from None
-        return [r for chunk in results for r in chunk]
+        out: list = [None] * len(items)
+        for chunk, chunk_results in zip(order, results):
+            for i, result in zip(chunk, chunk_results):
+                out[i] = result
+        return out
+
+
+def balanced_chunks(weights: Sequence[float], n: int) -> list[list[int]]:
+    """Indices of ``weights`` split into ``n`` non-empty chunks of nearly equal total weight (heaviest first onto
+    the lightest chunk); each chunk keeps the original order."""
+    n = max(1, min(n, len(weights)))
+    chunks: list[list[int]] = [[] for _ in range(n)]
+    totals = [0.0] * n
+    for i in sorted(range(len(weights)), key=lambda k: -weights[k]):
+        lightest = min(range(n), key=lambda c: (totals[c], len(chunks[c])))
+        chunks[lightest].append(i)
+        totals[lightest] += weights[i]
+    return [sorted(chunk) for chunk in chunks if chunk]
 
 
 def _noop() -> None:

@@ -136,6 +136,11 @@ class TreeSampler:
         self.sample()
         return sum(self.cpu.values())
 
+    def main_cpu_seconds(self) -> float:
+        """CPU seconds of the root process(es) alone: the worker's event loop, without its pool processes."""
+        self.sample()
+        return sum(self.cpu.get(pid, 0.0) for pid in self.roots())
+
     def reset_peak(self) -> None:
         self.sample()
         self.peak_rss = self.rss
@@ -350,6 +355,7 @@ class Drain:
     rate: float = 0.0             # articles/s
     publish_seconds: float = 0.0
     cpu_seconds: float | None = None
+    main_cpu_seconds: float | None = None     # the root process alone (the worker's event loop)
     peak_rss_bytes: int | None = None
     timed_out: bool = False
 
@@ -368,12 +374,13 @@ async def measure_drain(settings, source: str, finals: list[str], firsts: list[s
     reader = await Reader(settings, watched).start()
     try:
         sampler, alive = await asyncio.get_running_loop().run_in_executor(None, start_system)
-        cpu0 = sampler.cpu_seconds()
+        cpu0, main0 = sampler.cpu_seconds(), sampler.main_cpu_seconds()
         sampler.reset_peak()
         started = time.time()
         result.timed_out = not await reader.wait_for(done_topics, len(articles), timeout, alive)
         waited = time.time() - started
         result.cpu_seconds = sampler.cpu_seconds() - cpu0 if sampler.available else None
+        result.main_cpu_seconds = sampler.main_cpu_seconds() - main0 if sampler.available else None
         result.peak_rss_bytes = sampler.peak_rss if sampler.available else None
     finally:
         await reader.stop()

@@ -95,7 +95,8 @@ def render(results: dict) -> str:
         "output message to its last, broker timestamps). Latency: the same system afterwards, fed by a paced "
         f"producer at {results['fraction']:.0%} of its own drain rate; time from handing an article to the producer "
         "to reading its key back from the output topic. CPU: user+system seconds of the system's process tree "
-        "during the drain, per article. Memory: peak resident set of the tree (sum of RSS) during the drain.",
+        "during the drain, per article (in brackets: the main process alone, i.e. the event loop with Kafka, Faust and "
+        "JSON, without the pool processes). Memory: peak resident set of the tree (sum of RSS) during the drain.",
         "",
         "| system | articles | articles/s | vs (a) | offered/s | p50 | p95 | p99 | received | CPU ms/article "
         "| peak RSS |",
@@ -107,13 +108,16 @@ def render(results: dict) -> str:
         rate = d.get("rate")
         cpu = d.get("cpu_seconds")
         per = cpu / d["delivered"] * 1000 if cpu is not None and d.get("delivered") else None
+        main = d.get("main_cpu_seconds")
+        main_per = main / d["delivered"] * 1000 if main is not None and d.get("delivered") else None
         received = f"{lat['received']}/{lat['sent']}" if lat else "–"
         flag = " (timed out)" if d.get("timed_out") else ""
         lines.append(
             f"| {s['label']}{flag} | {d.get('delivered', s.get('articles', 0))} | {_num(rate, '{:.1f}')} | "
             f"{_num(rate / ceiling if rate and ceiling else None, '{:.2f}x')} | {_num(lat.get('offered_rate'), '{:.1f}')} | "
             f"{_ms(lat.get('p50'))} | {_ms(lat.get('p95'))} | {_ms(lat.get('p99'))} | {received} | "
-            f"{_num(per, '{:.1f}')} | {_mb(d.get('peak_rss_bytes'))} |")
+            f"{_num(per, '{:.1f}')}{f' ({main_per:.1f})' if main_per is not None else ''} | "
+            f"{_mb(d.get('peak_rss_bytes'))} |")
     ner = results.get("ner")
     if ner:
         per = ner["cpu_seconds"] / ner["articles"] * 1000 if ner.get("cpu_seconds") and ner["articles"] else None

@@ -27,6 +27,9 @@ from typing import Callable, Iterable, Sequence
 
 import yaml
 
+from streams.enrich.tone import sentence_spans
+from streams.textscan import find_whole
+
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "cameo"
 
 # --- thresholds, in one place -------------------------------------------------
@@ -236,45 +239,40 @@ def load_lexicon() -> _Lexicon:
 # --- tokenisation ----------------------------------------------------------------
 
 @lru_cache(maxsize=1)
-def _sentence_pipeline():
+def _tokenizer():
     import spacy
 
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
-    return nlp
-
-
-_PARAGRAPH = re.compile(r"[^\n]+")
+    return spacy.blank("en").tokenizer
 
 
 def split_sentences(text: str, may_hold_event: Callable[[str], bool] | None = None) -> list[list[_Token]]:
     """Sentences as token lists with char offsets into ``text``; lines never join.
 
-    ``may_hold_event(paragraph)`` False skips a paragraph without tokenizing it (most paragraphs hold no trigger).
+    Sentences are those of :func:`streams.enrich.tone.sentence_spans` (the split tone, quotes and keywords use,
+    computed once per article); words are spaCy's English tokenizer's. ``may_hold_event(sentence)`` False skips
+    a sentence without tokenizing it (most sentences hold no trigger).
     """
-    nlp = _sentence_pipeline()
     text = text[:MAX_TEXT_CHARS]
-    paragraphs = [(m.start(), m.group()) for m in _PARAGRAPH.finditer(text)
-                  if m.group().strip() and (may_hold_event is None or may_hold_event(m.group()))]
+    spans = [(s, e) for s, e in sentence_spans(text)
+             if may_hold_event is None or may_hold_event(text[s:e])]
     sentences: list[list[_Token]] = []
-    for (offset, _), doc in zip(paragraphs, nlp.pipe(p for _, p in paragraphs)):
-        for sent in doc.sents:
-            tokens: list[_Token] = []
+    for (offset, _), doc in zip(spans, _tokenizer().pipe(text[s:e] for s, e in spans)):
+        tokens: list[_Token] = []
+        joined_next = False
+        for tok in doc:
+            if tok.is_space:
+                continue
+            glued = tok.text == "-" and tok.i > 0 and not doc[tok.i - 1].whitespace_ and not tok.whitespace_
+            if glued:
+                joined_next = True
+                continue
+            tokens.append(_Token(tok.lower_, tok.text, offset + tok.idx, offset + tok.idx + len(tok.text),
+                                 joined_next, tok.is_punct))
             joined_next = False
-            for tok in sent:
-                if tok.is_space:
-                    continue
-                glued = tok.text == "-" and tok.i > 0 and not doc[tok.i - 1].whitespace_ and not tok.whitespace_
-                if glued:
-                    joined_next = True
-                    continue
-                tokens.append(_Token(tok.lower_, tok.text, offset + tok.idx, offset + tok.idx + len(tok.text),
-                                     joined_next, tok.is_punct))
-                joined_next = False
-                if len(tokens) >= MAX_SENTENCE_TOKENS:
-                    break
-            if tokens:
-                sentences.append(tokens)
+            if len(tokens) >= MAX_SENTENCE_TOKENS:
+                break
+        if tokens:
+            sentences.append(tokens)
     return sentences
 
 
@@ -282,7 +280,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
 def _trigger_prefilter(lexicon: "_Lexicon") -> Callable[[str], bool] | None:
-    """A cheap test that a paragraph contains a word some trigger starts with (None: cannot tell, tokenize all)."""
+    """A cheap test that a sentence contains a word some trigger starts with (None: cannot tell, tokenize all)."""
     return _prefilter_for(frozenset(lexicon.by_first))
 
 
@@ -290,7 +288,7 @@ def _trigger_prefilter(lexicon: "_Lexicon") -> Callable[[str], bool] | None:
 def _prefilter_for(firsts: frozenset) -> Callable[[str], bool] | None:
     if not all(_WORD.fullmatch(w) for w in firsts):
         return None
-    return lambda paragraph: not firsts.isdisjoint(_WORD.findall(paragraph.lower()))
+    return lambda sentence: not firsts.isdisjoint(_WORD.findall(sentence.lower()))
 
 
 # --- trigger matching -------------------------------------------------------------
@@ -575,8 +573,8 @@ def _place_mentions(text: str, entities: Sequence[dict], locations: Sequence[dic
                 name_of.setdefault(form, name)
     found: set[tuple[int, int, str]] = set()
     for form, name in name_of.items():
-        for m in re.finditer(r"(?<!\w)" + re.escape(form) + r"(?!\w)", text):
-            found.add((m.start(), m.end(), name))
+        for start, end in find_whole(text, form):
+            found.add((start, end, name))
     covered = {(s, e) for s, e, _ in found}
     for ent in entities:
         if ent.get("label") in PLACE_DEFAULT_LABELS and (ent["start"], ent["end"]) not in covered:

@@ -89,6 +89,9 @@ def extract_amounts(text: str) -> list[dict]:
     amounts: list[dict] = []
     i = 0
     while i < len(tokens):
+        if not _may_start_number(tokens[i][0]):
+            i += 1
+            continue
         found = _amount_at(text, tokens, i)
         if found is None:
             i += 1
@@ -96,6 +99,15 @@ def extract_amounts(text: str) -> list[dict]:
         amount, i = found
         amounts.append(amount)
     return amounts
+
+
+def _may_start_number(token: str) -> bool:
+    """False for a token _read_number always refuses (most words): a quick test before the full reading."""
+    if token[0].isdigit():
+        return True
+    lower = token.lower()
+    first = lower.split("-", 1)[0]
+    return lower in ("a", "an") or first in _UNITS_SMALL or first in _TENS
 
 
 def _amount_at(text: str, tokens: list, i: int):

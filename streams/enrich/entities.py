@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from streams.textscan import find_whole, find_whole_many
+
 KEPT_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 MAX_ENTITY_CHARS = 80
@@ -294,10 +296,10 @@ def dictionary_mentions(text: str, place_mentions: Iterable[dict] = ()) -> list[
         if not surface:
             continue
         found = 0
-        for m in re.finditer(r"(?<![\w.])" + re.escape(surface) + r"(?!\w)", text):
-            if not _overlaps(taken, m.start(), m.end()):
-                mentions.append(Mention(surface, pm.get("label", "GPE"), m.start(), m.end()))
-                taken.append((m.start(), m.end()))
+        for start, end in find_whole(text, surface, not_after="."):
+            if not _overlaps(taken, start, end):
+                mentions.append(Mention(surface, pm.get("label", "GPE"), start, end))
+                taken.append((start, end))
             found += 1
         if not found:
             mentions.append(Mention(surface, pm.get("label", "GPE"), pm.get("start", -1), pm.get("end", -1)))
@@ -514,17 +516,11 @@ def _person_consistency(text: str, view: str, mentions: list[Mention], spans: _S
 
 def _occurrences_many(text: str, names: list[str]) -> list[tuple[str, int, int]]:
     """Whole-word occurrences of any of names (longest first at each position), one regex pass."""
-    names = [n for n in names if n]
-    if not names:
-        return []
-    alternation = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
-    return [(m.group(), m.start(), m.end()) for m in re.finditer(r"(?<!\w)(?:" + alternation + r")(?!\w)", text)]
+    return find_whole_many(text, [n for n in names if n])
 
 
 def _occurrences(text: str, name: str) -> list[tuple[int, int]]:
-    if not name:
-        return []
-    return [(m.start(), m.end()) for m in re.finditer(r"(?<![\w])" + re.escape(name) + r"(?![\w])", text)]
+    return find_whole(text, name)
 
 
 # --- per-mention corrections -----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import math
 import re
+from bisect import bisect_right
 from functools import lru_cache
 from importlib import resources
 from typing import Iterable
@@ -94,19 +95,36 @@ def _key(words: tuple[str, ...]) -> tuple[str, ...]:
 
 def _phrases(text: str, blocked: list[tuple[int, int]]) -> Iterable[tuple[str, ...]]:
     """Every 1-3 word run of content words of every sentence of `text`, lowercased."""
+    inside = _inside_any(blocked)
     for start, end in sentence_spans(text):
         run: list[str] = []
         for token in _TOKEN.finditer(text, start, end):
             word = token.group()
             lower = _POSSESSIVE.sub("", word.lower()) if word[0].isalpha() else ""
-            inside_entity = blocked and any(s <= token.start() < e for s, e in blocked)
-            if lower and _is_content(lower) and not inside_entity:
+            if lower and _is_content(lower) and not inside(token.start()):
                 run.append(lower)
                 if lower == word.lower():
                     continue
             yield from _ngrams(run)
             run = []
         yield from _ngrams(run)
+
+
+def _inside_any(spans: list[tuple[int, int]]):
+    """position -> True if it falls inside one of the (start, end) spans (merged, then bisected)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for s, e in sorted(spans):
+        if ends and s <= ends[-1]:
+            ends[-1] = max(ends[-1], e)
+        else:
+            starts.append(s)
+            ends.append(e)
+
+    def inside(pos: int) -> bool:
+        i = bisect_right(starts, pos) - 1
+        return i >= 0 and pos < ends[i]
+    return inside
 
 
 def _ngrams(run: list[str]) -> Iterable[tuple[str, ...]]:

@@ -1,7 +1,7 @@
 """Tone of an article: VADER scored sentence by sentence, then averaged.
 
-Also home of `sentence_spans`, the sentence splitter the other text extractors of
-the enrich stage share (quotes, keywords).
+Also home of `sentence_spans`, the sentence splitter the other text extractors share
+(quotes, keywords, and the events of the classify stage).
 """
 from __future__ import annotations
 
@@ -17,9 +17,13 @@ MAX_SENTENCE_CHARS = 2_000
 MAX_TONE_SENTENCES = 400
 
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and an
-# uppercase letter, digit or opening quote; lines always end a sentence.
+# uppercase letter, digit or opening quote/bracket (up to two: '“(2) A'), or a period that glues two words
+# ("time.Comments"); lines always end a sentence.
 # The lookbehind and possessive quantifiers keep a 100 KB run of "!!!" linear.
-_SENTENCE_END = re.compile(r"(?<![.!?])[.!?]++[\"'”’)\]]*+(?=[ \t]++[\"'“‘(\[]?[A-Z0-9])")
+_SENTENCE_END = re.compile(
+    r"(?<![.!?])[.!?]++[\"'”’)\]]*+(?=[ \t]++[\"'“‘(\[]{0,2}[A-Z0-9])"
+    r"|(?<=[a-z][a-z])\.(?=[A-Z][a-z])"     # "at any time.Comments": scraped text glued at a sentence end
+)
 _LINE = re.compile(r"[^\n]+")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]{0,8})\.$")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
@@ -31,8 +35,17 @@ _ABBREVIATIONS = frozenset(
 )
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) character offsets of the sentences of `text`, never crossing a line break."""
+@lru_cache(maxsize=8)
+def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) character offsets of the sentences of `text`, never crossing a line break.
+
+    Tone, quotes, keywords and events all split the same body: the last few results are kept (lru_cache), so an
+    article is split once.
+    """
+    return tuple(_sentence_spans(text))
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for line in _LINE.finditer(text):
         start = line.start()
