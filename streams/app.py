@@ -69,6 +69,9 @@ def create_app(settings: Settings, pool: StagePool) -> faust.App:
         nonlocal runner
         if runner is None:
             runner = StageRunner(settings, pool, app.producer, dedupe_table)
+            # A new article writes ~34 records to the near-duplicate table's changelog. Faust's producer buffer
+            # (100 messages) would hold up the stream and log "producer buffer full" at every batch.
+            app.producer.buffer.max_messages = max(100, p.batch_size * 40)
         return runner
 
     @app.agent(raw, name="parse", concurrency=1)
