@@ -51,3 +51,24 @@ def test_100kb_is_fast():
         start = time.perf_counter()
         score_tone(text)
         assert time.perf_counter() - start < 10.0
+
+
+def test_the_neutral_shortcut_agrees_with_vader_on_real_sentences(seed_bytes, fakenews_csv):
+    import csv
+
+    from streams.enrich.tone import _NEUTRAL, _analyzer, _surely_neutral, sentence_spans
+
+    analyzer = _analyzer()
+    csv.field_size_limit(10**9)
+    with fakenews_csv.open(encoding="utf-8") as handle:
+        texts = [seed_bytes.decode()] + [row["content"] or "" for row, _ in zip(csv.DictReader(handle), range(60))]
+    sentences = [t[s:e] for t in texts for s, e in sentence_spans(t)] + [
+        "The meeting took place in Geneva on Tuesday.", "Officials said (in a statement) the talks were good.",
+        "It was not bad.", "Prices rose :)", "Sales rose 5% 🙂", "The SHIPMENT arrived."]
+    shortcut = [s for s in sentences if _surely_neutral(s, analyzer.lexicon)]
+    assert "The meeting took place in Geneva on Tuesday." in shortcut
+    assert not {"Officials said (in a statement) the talks were good.", "It was not bad.", "Prices rose :)",
+                "Sales rose 5% 🙂"} & set(shortcut)
+    assert len(shortcut) > 100          # a real share of news sentences takes the shortcut
+    for sentence in shortcut:
+        assert analyzer.polarity_scores(sentence) == _NEUTRAL, sentence
