@@ -280,15 +280,38 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
 def _trigger_prefilter(lexicon: "_Lexicon") -> Callable[[str], bool] | None:
-    """A cheap test that a sentence contains a word some trigger starts with (None: cannot tell, tokenize all)."""
-    return _prefilter_for(frozenset(lexicon.by_first))
+    """A cheap test that a sentence may hold a trigger: some pattern's first word is in it, and so is one
+    alternative of each of that pattern's other words (None: cannot tell, tokenize every sentence)."""
+    key = id(lexicon)
+    if key not in _PREFILTERS:
+        _PREFILTERS[key] = _prefilter_for(lexicon.by_first)
+    return _PREFILTERS[key]
 
 
-@lru_cache(maxsize=4)
-def _prefilter_for(firsts: frozenset) -> Callable[[str], bool] | None:
-    if not all(_WORD.fullmatch(w) for w in firsts):
+_PREFILTERS: dict[int, Callable[[str], bool] | None] = {}
+
+
+def _prefilter_for(by_first: dict) -> Callable[[str], bool] | None:
+    if not all(_WORD.fullmatch(w) for w in by_first):
         return None
-    return lambda sentence: not firsts.isdisjoint(_WORD.findall(sentence.lower()))
+    # per first word: for each of its patterns, the alternatives of every other literal element that a word
+    # search can see (an element with a non-word form, e.g. "n't" or "u.s.", is not required: cannot tell)
+    required = {first: [tuple(el for el in p.elements[1:] if el is not None and all(_WORD.fullmatch(w) for w in el))
+                        for p in patterns]
+                for first, patterns in by_first.items()}
+
+    def may_hold_event(sentence: str) -> bool:
+        words = set()
+        for word in _WORD.findall(sentence.lower()):
+            words.add(word)
+            if "'" in word or "’" in word:      # spaCy splits "don't" into "do" + "n't", "Iran's" into "iran" + "'s"
+                head = re.split("['’]", word, maxsplit=1)[0]
+                words.update((head, head[:-1]) if head.endswith("n") else (head,))
+        for first in words.intersection(required):
+            if any(all(not alternatives.isdisjoint(words) for alternatives in others) for others in required[first]):
+                return True
+        return False
+    return may_hold_event
 
 
 # --- trigger matching -------------------------------------------------------------

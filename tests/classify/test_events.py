@@ -373,3 +373,27 @@ def test_root_code_precision_and_recall_on_labelled_corpus_sentences(split, min_
     print(f"\n{split}: gold={tp + fn} predicted={tp + fp} P={tp / (tp + fp):.2f} R={tp / (tp + fn):.2f}")
     assert tp / (tp + fp) >= min_precision
     assert tp / (tp + fn) >= min_recall
+
+
+def test_the_sentence_prefilter_never_drops_a_sentence_that_holds_an_event(fakenews_csv):
+    """The prefilter skips tokenizing sentences without a full trigger; it must keep every sentence where the
+    matcher finds one (checked sentence by sentence, the matcher run without the prefilter)."""
+    from streams.enrich.tone import sentence_spans
+
+    csv.field_size_limit(10**9)
+    with fakenews_csv.open(encoding="utf-8") as handle:
+        texts = [row["content"] or "" for row, _ in zip(csv.DictReader(handle), range(80))]
+    lexicon = ev.load_lexicon()
+    may_hold_event = ev._trigger_prefilter(lexicon)
+    assert may_hold_event is not None
+    kept = with_trigger = 0
+    for text in texts:
+        for start, end in sentence_spans(text[:20000]):
+            sentence = text[start:end]
+            passes = may_hold_event(sentence)
+            kept += passes
+            for tokens in ev.split_sentences(sentence):          # no prefilter: every sentence tokenized
+                if ev.find_triggers(tokens, lexicon):
+                    with_trigger += 1
+                    assert passes, sentence
+    assert with_trigger > 50 and kept < 0.5 * sum(1 for t in texts for _ in sentence_spans(t[:20000]))
