@@ -99,15 +99,22 @@ def _phrases(text: str, blocked: list[tuple[int, int]]) -> Iterable[tuple[str, .
     for start, end in sentence_spans(text):
         run: list[str] = []
         for token in _TOKEN.finditer(text, start, end):
-            word = token.group()
-            lower = _POSSESSIVE.sub("", word.lower()) if word[0].isalpha() else ""
-            if lower and _is_content(lower) and not inside(token.start()):
+            lower, content, possessive = _word_info(token.group())
+            if content and not inside(token.start()):
                 run.append(lower)
-                if lower == word.lower():
+                if not possessive:
                     continue
             yield from _ngrams(run)
             run = []
         yield from _ngrams(run)
+
+
+@lru_cache(maxsize=50_000)          # bounded: ~10 MB at most
+def _word_info(word: str) -> tuple[str, bool, bool]:
+    """(lowercased word without a possessive, is it a content word?, had it a possessive?): words repeat, so
+    this is cached."""
+    lower = _POSSESSIVE.sub("", word.lower()) if word[0].isalpha() else ""
+    return lower, bool(lower) and _is_content(lower), lower != word.lower()
 
 
 def _inside_any(spans: list[tuple[int, int]]):
