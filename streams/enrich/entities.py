@@ -600,7 +600,10 @@ def count_entities(mentions: list[Mention]) -> list[dict]:
         groups.setdefault((m.canonical.casefold(), m.label), []).append(m)
     out = []
     for (_, label), ms in groups.items():
-        surface = max({m.text for m in ms}, key=lambda t: (sum(x.text == t for x in ms), len(t)))
+        # the most frequent form, then the longest, then not shouted ("Port Arthur" over "PORT ARTHUR"), then the
+        # first seen: deterministic whatever the hash seed
+        surface = max(dict.fromkeys(m.text for m in ms),
+                      key=lambda t: (sum(x.text == t for x in ms), len(t), not t.isupper()))
         out.append({"text": surface, "label": label, "canonical": ms[0].canonical, "count": len(ms)})
     out.sort(key=lambda e: (-e["count"], e["canonical"]))
     return out

@@ -152,3 +152,15 @@ def test_every_alias_maps_to_a_kept_label():
     table = load_aliases()
     assert table["u.s."] == ("United States", "GPE")
     assert all(label in KEPT_LABELS for _, label in table.values())
+
+
+def test_the_surface_form_of_an_entity_does_not_depend_on_the_hash_seed():
+    import subprocess
+    import sys
+
+    code = ("from streams.enrich.entities import Mention, count_entities;"
+            "ms = [Mention('PORT ARTHUR', 'GPE', 0, 11), Mention('Port Arthur', 'GPE', 40, 51)];"
+            "print(count_entities(ms)[0]['text'])")
+    seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={"PYTHONHASHSEED": str(seed), "PATH": ""}).stdout.strip() for seed in range(6)}
+    assert seen == {"Port Arthur"}
