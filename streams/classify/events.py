@@ -252,7 +252,9 @@ def split_sentences(text: str, may_hold_event: Callable[[str], bool] | None = No
     computed once per article); words are spaCy's English tokenizer's. ``may_hold_event(sentence)`` False skips
     a sentence without tokenizing it (most sentences hold no trigger).
     """
-    text = text[:MAX_TEXT_CHARS]
+    # spaCy cannot take lone surrogates; one code point for one keeps every offset (orjson and strict UTF-8
+    # keep them out of the stream: this guards the function, called with any str)
+    text = _SURROGATE.sub("\ufffd", text[:MAX_TEXT_CHARS])
     spans = [(s, e) for s, e in sentence_spans(text)
              if may_hold_event is None or may_hold_event(text[s:e])]
     sentences: list[list[_Token]] = []
@@ -276,6 +278,7 @@ def split_sentences(text: str, may_hold_event: Callable[[str], bool] | None = No
     return sentences
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 

@@ -26,7 +26,7 @@ settings.register_profile("ci", max_examples=150, **_COMMON)
 settings.register_profile("long", max_examples=3000, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-N_TARGETS = 12      # fuzz targets in this folder: each gets FUZZ_SECONDS / N_TARGETS
+N_TARGETS = 14      # fuzz targets in this folder: each gets FUZZ_SECONDS / N_TARGETS
 
 
 @pytest.fixture
