@@ -28,7 +28,7 @@ from typing import Callable, Iterable, Sequence
 import yaml
 
 from streams.enrich.tone import sentence_spans
-from streams.textscan import find_whole
+from streams.textscan import break_long_runs, find_whole
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "cameo"
 
@@ -255,6 +255,7 @@ def split_sentences(text: str, may_hold_event: Callable[[str], bool] | None = No
     # spaCy cannot take lone surrogates; one code point for one keeps every offset (orjson and strict UTF-8
     # keep them out of the stream: this guards the function, called with any str)
     text = _SURROGATE.sub("\ufffd", text[:MAX_TEXT_CHARS])
+    text = break_long_runs(text)       # same length; spaCy's tokenizer is quadratic in a run's length
     spans = [(s, e) for s, e in sentence_spans(text)
              if may_hold_event is None or may_hold_event(text[s:e])]
     sentences: list[list[_Token]] = []

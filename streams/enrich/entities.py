@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from streams.textscan import find_whole, find_whole_many
+from streams.textscan import break_long_runs, find_whole, find_whole_many
 
 KEPT_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
@@ -270,6 +270,7 @@ def ner_mentions(texts: list[str], batch_size: int = 16, restore: bool = True,
     nlp = load_ner_model()
     safe = [t if isinstance(t, str) else "" for t in texts]
     prepared = [restore_case(t) for t in safe] if restore and CORRECTIONS["restore_case"] else safe
+    prepared = [break_long_runs(t) for t in prepared]      # spaCy's tokenizer is quadratic in a run's length
     out = []
     for text, view, doc in zip(safe, prepared, nlp.pipe(prepared, batch_size=batch_size)):
         ms = [Mention(text[e.start_char:e.end_char], e.label_, e.start_char, e.end_char)

@@ -164,3 +164,18 @@ def test_the_surface_form_of_an_entity_does_not_depend_on_the_hash_seed():
     seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={"PYTHONHASHSEED": str(seed), "PATH": ""}).stdout.strip() for seed in range(6)}
     assert seen == {"Port Arthur"}
+
+
+def test_ner_survives_a_huge_run_of_punctuation_with_offsets_into_the_original():
+    """spaCy's tokenizer is quadratic in a run's length; ner_mentions breaks long runs (same length) first."""
+    import time
+
+    from streams.enrich.entities import ner_mentions
+
+    text = "Angela Merkel met " + "'" * 40_000 + " Vladimir Putin in Berlin."
+    started = time.perf_counter()
+    [mentions] = ner_mentions([text])
+    assert time.perf_counter() - started < 10          # a guard against minutes, not a speed measurement
+    found = {m.text for m in mentions}
+    assert {"Angela Merkel", "Vladimir Putin"} <= found
+    assert all(text[m.start:m.end] == m.text for m in mentions)

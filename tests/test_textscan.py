@@ -1,0 +1,49 @@
+"""streams/textscan.py: whole-word lookups as the regexes they replace, and long runs broken for spaCy."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from streams.textscan import MAX_RUN, break_long_runs, find_whole, find_whole_many
+
+TEXT = "Port Arthur, S.Georgia and Georgia; Georgian food in Port Arthur_x and (Port Arthur). Bush, Bush."
+
+
+@pytest.mark.parametrize("name", ["Port Arthur", "Georgia", "Bush", "P", "food in", "x"])
+def test_find_whole_gives_what_the_regex_gave(name):
+    expected = [(m.start(), m.end()) for m in re.finditer(r"(?<!\w)" + re.escape(name) + r"(?!\w)", TEXT)]
+    assert find_whole(TEXT, name) == expected
+    expected_dot = [(m.start(), m.end()) for m in re.finditer(r"(?<![\w.])" + re.escape(name) + r"(?!\w)", TEXT)]
+    assert find_whole(TEXT, name, not_after=".") == expected_dot
+
+
+def test_find_whole_many_takes_the_longest_at_each_position_like_one_alternation():
+    names = ["Port", "Port Arthur", "Arthur", "Georgia", "Georgian", "Bush"]
+    alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    expected = [(m.group(), m.start(), m.end()) for m in re.finditer(r"(?<!\w)(?:" + alternation + r")(?!\w)", TEXT)]
+    assert find_whole_many(TEXT, names) == expected
+    assert find_whole_many(TEXT, []) == [] and find_whole(TEXT, "") == []
+
+
+def test_long_runs_are_broken_without_moving_any_offset():
+    text = "A fighter " + "'" * 250 + " jet, https://example.com/" + "a" * 120 + " end."
+    broken = break_long_runs(text)
+    assert len(broken) == len(text)
+    assert max(len(w) for w in broken.split()) <= MAX_RUN
+    assert broken.startswith("A fighter ") and broken.endswith(" end.")
+    assert all(a == b or b == " " for a, b in zip(text, broken))       # only spaces put in, in place
+    assert break_long_runs("Nothing long here.") == "Nothing long here."
+
+
+def test_a_40000_character_run_no_longer_stalls_spacys_tokenizer():
+    """Found by fuzzing extract_events: spaCy's tokenizer is quadratic in a run's length (8,000 apostrophes: 5 s,
+    40,000: minutes). A guard against the catastrophic case, like the fuzz deadline, not a speed measurement."""
+    from streams.classify.events import extract_events, split_sentences
+
+    text = "Militants downed a Russian fighter " + "'" * 40_000 + " jet over Syria."
+    started = time.perf_counter()
+    split_sentences(text)
+    extract_events(text)
+    assert time.perf_counter() - started < 10
