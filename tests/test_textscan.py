@@ -27,13 +27,15 @@ def test_find_whole_many_takes_the_longest_at_each_position_like_one_alternation
     assert find_whole_many(TEXT, []) == [] and find_whole(TEXT, "") == []
 
 
-def test_long_runs_are_broken_without_moving_any_offset():
-    text = "A fighter " + "'" * 250 + " jet, https://example.com/" + "a" * 120 + " end."
+def test_long_runs_of_punctuation_are_broken_without_moving_any_offset():
+    url = "https://example.com/world/2018/jan/23/" + "-".join(["word"] * 30)
+    text = "A fighter " + "'" * 250 + " jet, " + url + " " + "(" * 150 + "end."
     broken = break_long_runs(text)
     assert len(broken) == len(text)
-    assert max(len(w) for w in broken.split()) <= MAX_RUN
-    assert broken.startswith("A fighter ") and broken.endswith(" end.")
     assert all(a == b or b == " " for a, b in zip(text, broken))       # only spaces put in, in place
+    assert max(len(w) for w in broken.split() if not w[0].isalnum() and w != url) <= MAX_RUN
+    assert url in broken                                               # letters and punctuation mixed: left alone
+    assert broken.startswith("A fighter ") and broken.endswith("end.")
     assert break_long_runs("Nothing long here.") == "Nothing long here."
 
 
