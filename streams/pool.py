@@ -1,8 +1,9 @@
 """A process pool for the CPU-heavy stages, so the event loop (Kafka I/O, heartbeats, metrics) never blocks.
 
 Each pool process loads the models once (``warm_up``). A batch is split into one chunk per process, balanced
-by the items' sizes; the chunks run in parallel and the results come back in the items' order. A process that dies (OOM, segfault) breaks the executor:
-the pool is replaced and the caller retries the batch's items.
+by the items' sizes; the chunks run in parallel and the results come back in the items' order. A process that
+dies (OOM, segfault) breaks the executor: the pool is replaced (once, whichever stage saw it) and the caller
+retries the batch's items.
 """
 from __future__ import annotations
 

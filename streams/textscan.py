@@ -1,8 +1,10 @@
-"""Whole-word occurrences of literal phrases in a text, without building a regular expression per phrase.
+"""Text scanning the extractors share.
 
-The extractors look up names they found elsewhere in the article ("Port Arthur" everywhere in the body). A regex
-per name (``(?<!\\w)NAME(?!\\w)``) misses ``re``'s small compile cache for almost every article, so compiling
-cost more than matching; ``str.find`` with the same boundary test gives the same matches.
+- Whole-word occurrences of literal phrases, without a regular expression per phrase. The extractors look up
+  names they found elsewhere in the article ("Port Arthur" everywhere in the body). A regex per name
+  (``(?<!\\w)NAME(?!\\w)``) misses ``re``'s small compile cache for almost every article, so compiling cost more
+  than matching; ``str.find`` with the same boundary test gives the same matches.
+- ``break_long_runs``: what spaCy's tokenizer is handed, so that no input makes it quadratic.
 """
 from __future__ import annotations
 
@@ -22,26 +24,18 @@ def find_whole(text: str, phrase: str, not_after: str = "") -> list[tuple[int, i
     """(start, end) of every occurrence of ``phrase`` not preceded nor followed by a word character, left to
     right, non-overlapping (as ``re.finditer`` would give). ``not_after``: more characters that must not precede
     it (e.g. "." so that "Georgia" in "S.Georgia" is not taken)."""
-    if not phrase:
-        return []
-    found, size, at = [], len(phrase), text.find(phrase)
-    while at >= 0:
-        end = at + size
-        before = text[at - 1] if at else ""
-        after = text[end] if end < len(text) else ""
-        if (not before or not (is_word_char(before) or before in not_after)) and not (after and is_word_char(after)):
-            found.append((at, end))
-            at = text.find(phrase, end)
-        else:
-            at = text.find(phrase, at + 1)
+    found: list[tuple[int, int]] = []
+    for start, end in _all_whole(text, phrase, not_after):
+        if not found or start >= found[-1][1]:
+            found.append((start, end))
     return found
 
 
 def find_whole_many(text: str, phrases: Iterable[str]) -> list[tuple[str, int, int]]:
     """(phrase, start, end) of whole-word occurrences of any of ``phrases``, left to right; where several start at
     one position the longest wins, and matches never overlap (what one regex alternation, longest first, gives)."""
-    hits = [(start, -(end - start), phrase, end) for phrase in set(phrases) for start, end in _all_whole(text, phrase)]
-    hits.sort()
+    hits = sorted((start, -(end - start), phrase, end)
+                  for phrase in set(phrases) for start, end in _all_whole(text, phrase))
     out, last_end = [], 0
     for start, _, phrase, end in hits:
         if start >= last_end:
@@ -50,14 +44,16 @@ def find_whole_many(text: str, phrases: Iterable[str]) -> list[tuple[str, int, i
     return out
 
 
-def _all_whole(text: str, phrase: str) -> list[tuple[int, int]]:
-    """Like find_whole, but overlapping occurrences too (the caller picks among phrases)."""
+def _all_whole(text: str, phrase: str, not_after: str = "") -> list[tuple[int, int]]:
+    """Every whole-word occurrence of ``phrase``, overlapping ones too (the callers choose among them)."""
     if not phrase:
         return []
     found, size, at = [], len(phrase), text.find(phrase)
     while at >= 0:
         end = at + size
-        if (at == 0 or not is_word_char(text[at - 1])) and (end >= len(text) or not is_word_char(text[end])):
+        before = text[at - 1] if at else ""
+        if (not before or not (is_word_char(before) or before in not_after)) \
+                and (end >= len(text) or not is_word_char(text[end])):
             found.append((at, end))
         at = text.find(phrase, at + 1)
     return found
@@ -74,5 +70,10 @@ def break_long_runs(text: str) -> str:
     """
     if len(text) <= MAX_RUN or not _LONG_RUN.search(text):
         return text
-    return _LONG_RUN.sub(lambda m: " ".join(m.group()[i:i + MAX_RUN] for i in range(0, len(m.group()), MAX_RUN + 1)),
-                         text)
+    return _LONG_RUN.sub(_spaced, text)
+
+
+def _spaced(run: re.Match) -> str:
+    """The run with a space in place of every (MAX_RUN + 1)-th character."""
+    chars = run.group()
+    return " ".join(chars[i:i + MAX_RUN] for i in range(0, len(chars), MAX_RUN + 1))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -173,6 +173,11 @@ class _Lexicon:
     quad_labels: dict
     size: int                       # number of patterns
 
+    @cached_property
+    def may_hold_event(self) -> Callable[[str], bool] | None:
+        """The sentence prefilter of this lexicon (see :func:`_prefilter_for`), built once."""
+        return _prefilter_for(self.by_first)
+
 
 def _split_words(word: str) -> frozenset:
     return frozenset(w for w in word.split("|") if w)
@@ -238,6 +243,9 @@ def load_lexicon() -> _Lexicon:
 
 # --- tokenisation ----------------------------------------------------------------
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 @lru_cache(maxsize=1)
 def _tokenizer():
     import spacy
@@ -279,20 +287,13 @@ def split_sentences(text: str, may_hold_event: Callable[[str], bool] | None = No
     return sentences
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
 def _trigger_prefilter(lexicon: "_Lexicon") -> Callable[[str], bool] | None:
     """A cheap test that a sentence may hold a trigger: some pattern's first word is in it, and so is one
     alternative of each of that pattern's other words (None: cannot tell, tokenize every sentence)."""
-    key = id(lexicon)
-    if key not in _PREFILTERS:
-        _PREFILTERS[key] = _prefilter_for(lexicon.by_first)
-    return _PREFILTERS[key]
-
-
-_PREFILTERS: dict[int, Callable[[str], bool] | None] = {}
+    return lexicon.may_hold_event
 
 
 def _prefilter_for(by_first: dict) -> Callable[[str], bool] | None:
