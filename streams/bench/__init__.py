@@ -261,8 +261,7 @@ class Bench:
         reader = await measure.Reader(self.settings, finals, keep=False).start()
         child = self.start_system(mode, prefix, source, finals[0])
         chunk = max(100, min(2000, n // 20))
-        bound = int(os.environ.get("NEWSSTREAMS_PIPELINE_DEDUPE_MAX_ARTICLES",
-                                   self.settings.pipeline.dedupe_max_articles))
+        bound = self.settings.pipeline.dedupe_max_articles     # the worker inherits the same environment
         samples, published, started = [], 0, time.monotonic()
         next_sample = 0
         try:
