@@ -70,7 +70,8 @@ def test_report_shows_worker_stages_ratios_and_memory():
         "partitions": 4, "processes": 2, "fraction": 0.5, "load_before": [1.0, 1.0, 1.0], "corpus": "sample",
         "machine": report.machine_description(),
         "systems": [
-            {"name": "aiokafka", "label": "(a) ceiling", "articles": 100, "drain": dict(drain, rate=1000.0),
+            {"name": "aiokafka", "label": "(a) ceiling", "articles": 100,
+             "drain": dict(drain, rate=1000.0, main_cpu_seconds=0.5),
              "latency": latency},
             {"name": "fast", "label": "(d) fast", "articles": 100, "drain": drain, "latency": latency,
              "stages": {"parse": 0.01, "enrich": 0.05, "classify": 0.03, "route": 0.0001}},
@@ -83,6 +84,7 @@ def test_report_shows_worker_stages_ratios_and_memory():
     }
     text = report.render(results)
     assert "| (d) fast | 100 | 10.0 | 0.01x | 5.0 | 400 ms | 800 ms | 900 ms | 50/50 | 150.0 | 900 MB |" in text
+    assert "| 50/50 | 150.0 (5.0) | 900 MB |" in text          # the main process' share in brackets, when measured
     assert "| (d) fast | 10 ms | 50 ms | 30 ms | 0.1 ms | 90 ms | 45 % |" in text
     assert "| fast mode / (a) ceiling, throughput | 0.01x | >= 0.5x | **no** |" in text
     assert "| fast mode p99 latency at the offered load | 900 ms | < 1 s | yes |" in text
