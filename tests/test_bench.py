@@ -38,6 +38,7 @@ def test_quick_bench_writes_a_report_with_every_section(tmp_path):
     assert ceiling["name"] == "aiokafka" and "error" not in ceiling
     assert ceiling["drain"]["delivered"] == ceiling["articles"] == 40
     assert ceiling["drain"]["rate"] > 0 and ceiling["drain"]["peak_rss_bytes"] > 0
+    assert ceiling["drain"]["broker_cpu_seconds"] > 0          # the embedded broker worked for the drain too
     latency = ceiling["latency"]
     assert latency["received"] == latency["sent"] > 0
     assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"] <= latency["max"]
@@ -73,7 +74,8 @@ def test_report_shows_worker_stages_ratios_and_memory():
             {"name": "aiokafka", "label": "(a) ceiling", "articles": 100,
              "drain": dict(drain, rate=1000.0, main_cpu_seconds=0.5),
              "latency": latency},
-            {"name": "fast", "label": "(d) fast", "articles": 100, "drain": drain, "latency": latency,
+            {"name": "fast", "label": "(d) fast", "articles": 100, "drain": dict(drain, broker_cpu_seconds=0.3),
+             "latency": latency,
              "stages": {"parse": 0.01, "enrich": 0.05, "classify": 0.03, "route": 0.0001}},
         ],
         "ner": {"articles": 100, "processes": 2, "batch_size": 16, "rate": 20.0, "cpu_seconds": 9.0,
@@ -83,8 +85,8 @@ def test_report_shows_worker_stages_ratios_and_memory():
             {"done": 0, "elapsed": 0.0, "tree_rss": 2**30, "main_rss": 2**28}]},
     }
     text = report.render(results)
-    assert "| (d) fast | 100 | 10.0 | 0.01x | 5.0 | 400 ms | 800 ms | 900 ms | 50/50 | 150.0 | 900 MB |" in text
-    assert "| 50/50 | 150.0 (5.0) | 900 MB |" in text          # the main process' share in brackets, when measured
+    assert "| (d) fast | 100 | 10.0 | 0.01x | 5.0 | 400 ms | 800 ms | 900 ms | 50/50 | 150.0 | 3.0 | 900 MB |" in text
+    assert "| 50/50 | 150.0 (5.0) | – | 900 MB |" in text      # the main process' share in brackets, when measured
     assert "| (d) fast | 10 ms | 50 ms | 30 ms | 0.1 ms | 90 ms | 45 % |" in text
     assert "| fast mode / (a) ceiling, throughput | 0.01x | >= 0.5x | **no** |" in text
     assert "| fast mode p99 latency at the offered load | 900 ms | < 1 s | yes |" in text

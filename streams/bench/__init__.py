@@ -102,6 +102,7 @@ def run_bench(settings, args) -> int:
 
             broker = EmbeddedBroker(port=free_port(), log_path=workdir / "broker.log").start()
             settings.broker = broker.address
+            bench.broker_pid = broker.process.pid
             bench.broker_description = (f"embedded {report.broker_version(find_tansu_binary()) or 'Tansu'}, "
                                         "memory storage, same machine")
         results = asyncio.run(bench.run(systems))
@@ -135,6 +136,7 @@ class Bench:
         self.run_id = "bench" + uuid.uuid4().hex[:6]
         self.children: list[measure.Child] = []
         self.broker_description = ""
+        self.broker_pid: int | None = None        # the embedded broker, whose CPU the drains measure too
         self.processes = args.processes if args.processes > 0 else (os.cpu_count() or 1)
 
     def stop_children(self) -> None:
@@ -203,7 +205,7 @@ class Bench:
         out = {"name": name, "label": LABELS[name], "articles": n}
         try:
             drain = await measure.measure_drain(self.settings, source, finals, firsts, dlq, articles, start_system,
-                                                self.args.timeout)
+                                                self.args.timeout, broker_pid=self.broker_pid)
             out["drain"] = dataclasses.asdict(drain)
             child, sampler = state["child"], state["sampler"]
             after_drain = measure.stage_totals(child.metrics()) if child.metrics_port else None

@@ -356,14 +356,17 @@ class Drain:
     publish_seconds: float = 0.0
     cpu_seconds: float | None = None
     main_cpu_seconds: float | None = None     # the root process alone (the worker's event loop)
+    broker_cpu_seconds: float | None = None   # the embedded broker's process, when the bench started it
     peak_rss_bytes: int | None = None
     timed_out: bool = False
 
 
 async def measure_drain(settings, source: str, finals: list[str], firsts: list[str], dlq: str | None,
-                        articles: list[tuple[bytes, bytes]], start_system, timeout: float) -> Drain:
+                        articles: list[tuple[bytes, bytes]], start_system, timeout: float,
+                        broker_pid: int | None = None) -> Drain:
     """Backlog drain on fresh topics: publish every article, then start the system (``start_system()`` returns
     its TreeSampler and an ``alive`` callable) and wait for as many outputs on ``finals`` (+ ``dlq``) as articles.
+    With ``broker_pid`` the broker's CPU seconds over the same interval are kept too (it shares the cores).
     Rate = outputs / (first message the system wrote to any of ``firsts`` .. last one on ``finals``/``dlq``),
     broker timestamps, so start-up (group join, model loading) is not counted but filling the pipeline is."""
     result = Drain(len(articles))
@@ -375,6 +378,7 @@ async def measure_drain(settings, source: str, finals: list[str], firsts: list[s
     try:
         sampler, alive = await asyncio.get_running_loop().run_in_executor(None, start_system)
         cpu0, main0 = sampler.cpu_seconds(), sampler.main_cpu_seconds()
+        broker0 = _stat(broker_pid) if broker_pid else None
         sampler.reset_peak()
         started = time.time()
         result.timed_out = not await reader.wait_for(done_topics, len(articles), timeout, alive)
@@ -382,6 +386,9 @@ async def measure_drain(settings, source: str, finals: list[str], firsts: list[s
         result.cpu_seconds = sampler.cpu_seconds() - cpu0 if sampler.available else None
         result.main_cpu_seconds = sampler.main_cpu_seconds() - main0 if sampler.available else None
         result.peak_rss_bytes = sampler.peak_rss if sampler.available else None
+        broker1 = _stat(broker_pid) if broker0 else None
+        if broker0 and broker1:
+            result.broker_cpu_seconds = broker1[1] - broker0[1]
     finally:
         await reader.stop()
     done = [r for r in reader.reads if r.topic in done_topics]
