@@ -56,11 +56,15 @@ def create_app(settings: Settings, pool: StagePool) -> faust.App:
     raw = app.topic(t.raw, partitions=t.partitions)
     parsed = app.topic(t.parsed, partitions=t.partitions)
     enriched = app.topic(t.enriched, partitions=t.partitions)
-    # The near-duplicate index, shared by every worker: a global table reads all of its changelog.
+    # The near-duplicate index's entries, shared by every worker: a global table reads all of its changelog, and
+    # each of its records is shown to the index (observe), which keeps its band lookups in memory.
     # One partition and recovery_buffer_size=1 as Faust's GlobalTable docstring advises for several workers;
     # use_partitioner: writes need no current event (we write from a batch) and no co-partitioning.
+    async def on_dedupe_record(event) -> None:
+        get_runner().dedupe.observe(event.key, None if event.message.value is None else event.value)
+
     dedupe_table = app.GlobalTable(f"{settings.app_id}-dedupe", default=None, partitions=1, recovery_buffer_size=1,
-                                   use_partitioner=True,
+                                   use_partitioner=True, on_changelog_event=on_dedupe_record,
                                    schema=faust.Schema(key_serializer="json", value_serializer="json"))
 
     runner: StageRunner | None = None
@@ -69,9 +73,9 @@ def create_app(settings: Settings, pool: StagePool) -> faust.App:
         nonlocal runner
         if runner is None:
             runner = StageRunner(settings, pool, app.producer, dedupe_table)
-            # A new article writes ~34 records to the near-duplicate table's changelog. Faust's producer buffer
-            # (100 messages) would hold up the stream and log "producer buffer full" at every batch.
-            app.producer.buffer.max_messages = max(100, p.batch_size * 40)
+            # An article writes at most two records to the index's changelog (its entry, the tombstone of the
+            # entry it evicts); Faust's producer buffer (100 messages) must hold a batch's, or the stream waits.
+            app.producer.buffer.max_messages = max(100, p.batch_size * 4)
         return runner
 
     @app.agent(raw, name="parse", concurrency=1)

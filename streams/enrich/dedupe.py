@@ -4,24 +4,21 @@ An LSH index (``BANDS`` bands of ``ROWS`` rows) finds earlier articles whose sig
 the estimated Jaccard similarity of 5-word shingles then decides:
   >= DUPLICATE_SIMILARITY -> the same text under another id/URL: ``duplicate_of`` = the earliest one;
   >= STORY_SIMILARITY     -> a rewrite of the same story: the same ``story_id``.
-An exact content hash match is always a duplicate. The index lives in any MutableMapping: a dict in tests
-and ``newsstreams process``, a changelogged Faust table shared by all workers in the stream.
-Verdicts are idempotent: an article seen again (redelivery after a crash) gets its first verdict back.
+An exact content hash match is always a duplicate. Verdicts are idempotent: an article seen again (redelivery
+after a crash) gets its first verdict back.
 
-Entries (JSON values, the table's changelog is json), per article:
-  "a:<id>"    -> [signature, content hash, story or null, duplicate_of or null], trailing nulls dropped; the
-                 signature is the 64 little-endian uint32 as base64 (342 characters); story null = the id itself
-  "h:<hash>"  -> id of the first article with this content hash
-  "b<band>"   -> id of the first article with this band: <band> = base64 of the band number (1 byte) and its
-                 two rows (8 bytes), 12 characters, lossless (one per band, ``BANDS`` per article)
-Entries of the first format ("a:<id>" -> {"sig": 512 hex, "h", "story", "dup"} and "b:<i>:<v1>-<v2>") are still
-read: a table recovered from an older changelog gives the same verdicts, and its entries are evicted under the
-same bound. Measured sizes: scripts/memory_probe.py index.
+What is shared and what is local: the store (any MutableMapping: a dict in tests and ``newsstreams process``, a
+changelogged Faust table shared by all workers in the stream) holds one entry per article,
+  "a:<id>" -> [signature, content hash, story or null, duplicate_of or null], trailing nulls dropped; the
+              signature is the 64 little-endian uint32 as base64 (342 characters); story null = the id itself,
+so an article costs one changelog record (and one tombstone when it is forgotten). The band and hash lookups are
+derived from those entries in each process (``observe`` is fed the table's changelog events, so entries other
+workers write are indexed as they arrive). Keys of earlier formats ("h:<hash>", band keys, a dict-valued "a:"
+entry) are read or deleted on start. Measured sizes: scripts/memory_probe.py index.
 """
 from __future__ import annotations
 
 import base64
-from collections import deque
 from dataclasses import dataclass
 from typing import Any, MutableMapping
 
@@ -68,26 +65,19 @@ def decode_signature(text: str) -> bytes:
     return base64.b64decode(text + "=" * (-len(text) % 4))
 
 
-def band_keys(raw: bytes) -> list[str]:
-    """One key per band: "b" + base64(band number, the band's rows as 4-byte little-endian values)."""
+def bands(raw: bytes) -> list[bytes]:
+    """One lookup key per band: the band's rows as bytes (band ``i`` is looked up in the ``i``-th table)."""
     width = ROWS * 4
-    return ["b" + base64.b64encode(bytes((i,)) + raw[i * width:(i + 1) * width]).decode("ascii")
-            for i in range(BANDS)]
-
-
-def legacy_band_keys(signature: list[int]) -> list[str]:
-    """Band keys of the first entry format ("b:<i>:<v1>-<v2>"), still read from older changelogs."""
-    return [f"b:{i}:" + "-".join(str(v) for v in signature[i * ROWS:(i + 1) * ROWS]) for i in range(BANDS)]
+    return [raw[i * width:(i + 1) * width] for i in range(BANDS)]
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """An article's entry, from either format."""
+    """An article's entry in the store."""
     raw: bytes                 # the signature, 64 little-endian uint32
     content_hash: str | None
     story_id: str
     duplicate_of: str | None
-    legacy: bool
 
 
 def encode_entry(raw: bytes, content_hash: str, article_id: str, verdict: Verdict) -> list:
@@ -101,10 +91,9 @@ def encode_entry(raw: bytes, content_hash: str, article_id: str, verdict: Verdic
 def decode_entry(article_id: str, value: Any) -> Entry | None:
     if isinstance(value, list) and value:
         value = value + [None] * (4 - len(value))
-        return Entry(decode_signature(value[0]), value[1], value[2] or article_id, value[3], legacy=False)
-    if isinstance(value, dict) and "sig" in value:
-        return Entry(bytes.fromhex(value["sig"]), value.get("h"), value.get("story") or article_id,
-                     value.get("dup"), legacy=True)
+        return Entry(decode_signature(value[0]), value[1], value[2] or article_id, value[3])
+    if isinstance(value, dict) and "sig" in value:          # the first format: {"sig": 512 hex, "h", "story", "dup"}
+        return Entry(bytes.fromhex(value["sig"]), value.get("h"), value.get("story") or article_id, value.get("dup"))
     return None
 
 
@@ -112,93 +101,93 @@ class DuplicateIndex:
     def __init__(self, store: MutableMapping[str, Any], max_articles: int = MAX_ARTICLES):
         self.store = store
         self.max_articles = max_articles
-        self._order: deque[str] = deque()     # article ids in the index, oldest first
+        self._known: dict[str, tuple[bytes, str | None]] = {}   # id -> (signature, content hash), oldest first
+        self._bands: list[dict[bytes, str]] = [{} for _ in range(BANDS)]   # band rows -> earliest article id
+        self._hashes: dict[str, str] = {}         # content hash -> earliest article id
         self._seeded = False
-        self._legacy_bands = 0                # first-format band keys seen in the store (looked up while > 0)
 
     def check_and_add(self, article_id: str, content_hash: str, signature: list[int]) -> Verdict:
         self._seed()
         known = decode_entry(article_id, self.store.get("a:" + article_id))
         if known is not None:
             return Verdict(known.duplicate_of, known.story_id)
-        mine = np.asarray(signature, dtype="<u4")
-        verdict = self._judge(article_id, content_hash, signature, mine)
-        self._add(article_id, content_hash, mine.tobytes(), verdict)
+        raw = np.asarray(signature, dtype="<u4").tobytes()
+        verdict = self._judge(article_id, content_hash, raw)
+        entry = encode_entry(raw, content_hash, article_id, verdict)
+        self.store["a:" + article_id] = entry
+        self._index(article_id, raw, content_hash)
+        while len(self._known) > self.max_articles:
+            self._forget(next(iter(self._known)))
         return verdict
 
+    def observe(self, key: Any, value: Any) -> None:
+        """An entry written or deleted by any worker (a changelog event of the shared table; ours come back too).
+        Entries from elsewhere are indexed as they arrive; a deleted one is unindexed. The bound is enforced
+        by ``check_and_add`` only, so that an echo of our own write cannot evict anything."""
+        if not isinstance(key, str) or not key.startswith("a:"):
+            return
+        article_id = key[2:]
+        if value is None:
+            self._unindex(article_id)
+        elif article_id not in self._known and (entry := decode_entry(article_id, value)) is not None:
+            self._index(article_id, entry.raw, entry.content_hash)
+
     def _seed(self) -> None:
-        """Entries already in the store (recovered from the changelog after a restart, or written by another
-        worker) count toward the bound too; their age is unknown, so they go first."""
+        """At first use, index the entries already in the store (recovered from the changelog after a restart, or
+        written by other workers), in the store's order (the changelog's, so oldest first); delete the keys of
+        earlier formats, which nothing reads any more."""
         if self._seeded:
             return
         self._seeded = True
-        keys = [k for k in list(self.store.keys()) if isinstance(k, str)]
-        self._order.extend(k[2:] for k in keys if k.startswith("a:"))
-        self._legacy_bands = sum(1 for k in keys if k.startswith("b:"))
+        for key in list(self.store.keys()):
+            if isinstance(key, str) and key.startswith("a:"):
+                self.observe(key, self.store.get(key))
+            else:
+                self.store.pop(key, None)
 
-    def _band_candidates(self, signature: list[int], raw: bytes) -> list[str]:
-        if not self._legacy_bands:
-            return band_keys(raw)
-        keys = []
-        for key, legacy in zip(band_keys(raw), legacy_band_keys(signature)):
-            keys += [key, legacy]
-        return keys
+    def _index(self, article_id: str, raw: bytes, content_hash: str | None) -> None:
+        self._known[article_id] = (raw, content_hash)
+        for table, band in zip(self._bands, bands(raw)):
+            table.setdefault(band, article_id)            # the earliest article keeps the band
+        if content_hash:
+            self._hashes.setdefault(content_hash, article_id)
 
-    def _judge(self, article_id: str, content_hash: str, signature: list[int], mine: np.ndarray) -> Verdict:
-        same_text = self.store.get("h:" + content_hash)
+    def _unindex(self, article_id: str) -> None:
+        known = self._known.pop(article_id, None)
+        if known is None:
+            return
+        raw, content_hash = known
+        for table, band in zip(self._bands, bands(raw)):
+            if table.get(band) == article_id:
+                del table[band]
+        if content_hash and self._hashes.get(content_hash) == article_id:
+            del self._hashes[content_hash]
+
+    def _forget(self, article_id: str) -> None:
+        self._unindex(article_id)
+        self.store.pop("a:" + article_id, None)
+
+    def _judge(self, article_id: str, content_hash: str, raw: bytes) -> Verdict:
+        same_text = self._hashes.get(content_hash)
         if same_text and same_text != article_id:
             first = decode_entry(same_text, self.store.get("a:" + same_text))
             return Verdict(same_text, first.story_id if first else same_text)
-        best_id, best_sim, best_story = None, 0.0, None
+        mine = np.frombuffer(raw, dtype="<u4")
+        best_id, best_sim = None, 0.0
         seen = set()
-        for key in self._band_candidates(signature, mine.tobytes()):
-            other = self.store.get(key)
+        for table, band in zip(self._bands, bands(raw)):
+            other = table.get(band)
             if not other or other == article_id or other in seen:
                 continue
             seen.add(other)
-            entry = decode_entry(other, self.store.get("a:" + other))
-            if entry is None:
-                continue
-            theirs = np.frombuffer(entry.raw, dtype="<u4")
+            theirs = np.frombuffer(self._known[other][0], dtype="<u4")
             sim = float(np.mean(mine == theirs)) if len(theirs) == len(mine) else 0.0
             if sim > best_sim:
-                best_id, best_sim, best_story = other, sim, entry.story_id
+                best_id, best_sim = other, sim
             if len(seen) >= MAX_CANDIDATES:
                 break
-        if best_id and best_sim >= DUPLICATE_SIMILARITY:
-            return Verdict(best_id, best_story)
-        if best_id and best_sim >= STORY_SIMILARITY:
-            return Verdict(None, best_story)
-        return Verdict(None, article_id)
-
-    def _add(self, article_id: str, content_hash: str, raw: bytes, verdict: Verdict) -> None:
-        self.store["a:" + article_id] = encode_entry(raw, content_hash, article_id, verdict)
-        if self.store.get("h:" + content_hash) is None:
-            self.store["h:" + content_hash] = article_id
-        if self._legacy_bands:     # a band still kept under its first-format key is taken: one owner per band
-            taken = [self.store.get(k) is not None for k in legacy_band_keys(np.frombuffer(raw, "<u4").tolist())]
-        else:
-            taken = [False] * BANDS
-        for key, legacy_taken in zip(band_keys(raw), taken):
-            if not legacy_taken and self.store.get(key) is None:   # the earliest article keeps the band
-                self.store[key] = article_id
-        self._order.append(article_id)
-        while len(self._order) > self.max_articles:
-            self._forget(self._order.popleft())
-
-    def _forget(self, article_id: str) -> None:
-        """Remove an article and the keys that point to it (a band kept by a newer article stays)."""
-        entry = decode_entry(article_id, self.store.pop("a:" + article_id, None))
-        if entry is None:
-            return
-        if entry.legacy:
-            keys = legacy_band_keys(np.frombuffer(entry.raw, dtype="<u4").tolist())
-        else:
-            keys = band_keys(entry.raw)
-        if entry.content_hash:
-            keys.append("h:" + entry.content_hash)
-        for key in keys:
-            if self.store.get(key) == article_id:
-                self.store.pop(key, None)
-                if entry.legacy and key.startswith("b:"):
-                    self._legacy_bands = max(0, self._legacy_bands - 1)
+        if best_id is None or best_sim < STORY_SIMILARITY:
+            return Verdict(None, article_id)
+        entry = decode_entry(best_id, self.store.get("a:" + best_id))
+        story = entry.story_id if entry else best_id
+        return Verdict(best_id if best_sim >= DUPLICATE_SIMILARITY else None, story)

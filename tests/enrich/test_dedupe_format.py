@@ -1,5 +1,6 @@
-"""streams/enrich/dedupe.py: the compact entry format gives the verdicts of the first format, reads entries of
-the first format (a table recovered from an older changelog) and keeps them under the bound."""
+"""streams/enrich/dedupe.py: what the shared store holds (one compact entry per article), that the verdicts are
+those of the first format, which kept every band in the store, and how workers learn each other's entries from
+the changelog (``observe``)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 from streams.enrich.dedupe import (BANDS, DUPLICATE_SIMILARITY, MAX_CANDIDATES, ROWS, STORY_SIMILARITY,
-                                   DuplicateIndex, Verdict, band_keys, decode_signature, encode_signature)
+                                   DuplicateIndex, Verdict, decode_signature, encode_signature)
 
 
 class FirstFormatIndex:
@@ -89,18 +90,44 @@ def test_same_verdicts_as_the_first_format_over_a_mixed_stream():
     assert [new.check_and_add(*a) for a in articles[:50]] == [n for _, n in verdicts[:50]]   # idempotent
 
 
+class Changelog(dict):
+    """A store that records what it would write to a Faust table's changelog: (key, value), None = tombstone."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.records: list = []
+
+    def __setitem__(self, key, value):
+        self.records.append((key, value))
+        super().__setitem__(key, value)
+
+    def pop(self, key, *default):
+        if key in self:
+            self.records.append((key, None))
+        return super().pop(key, *default)
+
+
+def test_an_article_costs_one_changelog_record_and_one_tombstone():
+    store = Changelog()
+    index = DuplicateIndex(store, max_articles=100)
+    articles = stream(150)
+    for a in articles:
+        index.check_and_add(*a)
+    writes = [k for k, v in store.records if v is not None]
+    tombstones = [k for k, v in store.records if v is None]
+    assert writes == ["a:" + a[0] for a in articles]
+    assert tombstones == ["a:" + a[0] for a in articles[:50]]     # the oldest, in order
+    assert len(store) == 100
+
+
 def test_entries_are_compact_json():
     index = DuplicateIndex({})
     for a in stream(50):
         index.check_and_add(*a)
     store = index.store
     assert json.loads(json.dumps(store)) == store           # the changelog's json carries every entry
-    bands = [k for k in store if k.startswith("b")]
-    assert bands and all(len(k) == 13 for k in bands)
-    assert len(bands) <= 50 * BANDS
-    entries = {k: v for k, v in store.items() if k.startswith("a:")}
-    assert len(entries) == 50
-    for key, value in entries.items():
+    assert len(store) == 50 and all(k.startswith("a:") for k in store)
+    for key, value in store.items():
         assert isinstance(value, list) and 2 <= len(value) <= 4 and len(value[0]) == 342
         assert value[-1] is not None                         # trailing nulls dropped
         if len(value) > 2:
@@ -110,8 +137,6 @@ def test_entries_are_compact_json():
 def test_signature_encoding_is_lossless():
     raw = np.asarray([0, 1, 2 ** 32 - 1] + list(range(61)), dtype="<u4").tobytes()
     assert decode_signature(encode_signature(raw)) == raw
-    keys = band_keys(raw)
-    assert len(set(keys)) == BANDS                          # the band number is part of the key
 
 
 def test_a_store_reloaded_from_json_gives_the_same_verdicts():
@@ -126,45 +151,66 @@ def test_a_store_reloaded_from_json_gives_the_same_verdicts():
                                                                      for a in articles[200:]]
 
 
-def test_first_format_entries_still_give_their_verdicts():
-    """A table written by the first format (an older changelog): the new index judges against it."""
+def test_workers_learn_each_others_entries_from_the_changelog():
+    """Two workers, each with its own copy of the table, fed the shared changelog (as Faust's GlobalTable does):
+    together they give the verdicts of one index over the whole stream."""
+    articles = stream(400, seed=7)
+    stores = [Changelog(), Changelog()]
+    workers = [DuplicateIndex(stores[0]), DuplicateIndex(stores[1])]
+    single = DuplicateIndex({})
+    for n, a in enumerate(articles):
+        me = n % 2
+        mine = workers[me].check_and_add(*a)
+        assert mine == single.check_and_add(*a), n
+        for key, value in stores[me].records:            # the changelog reaches both copies, the writer's too
+            for store, worker in zip(stores, workers):
+                worker.observe(key, value)
+                if value is None:
+                    store.pop(key, None)
+                else:
+                    dict.__setitem__(store, key, value)
+        stores[me].records.clear()
+    assert len(workers[0]._known) == len(workers[1]._known) == len(articles)
+
+
+def test_a_deleted_entry_is_unindexed_and_an_echo_evicts_nothing():
+    articles = stream(30, seed=9)
+    index = DuplicateIndex({}, max_articles=20)
+    for a in articles[:20]:
+        index.check_and_add(*a)
+    for key, value in list(index.store.items()):       # our own writes echoed back: nothing changes
+        index.observe(key, value)
+    assert len(index._known) == 20 and len(index.store) == 20
+    gone = articles[0][0]
+    index.observe("a:" + gone, None)                   # another worker forgot it
+    assert gone not in index._known
+    assert all(gone not in table.values() for table in index._bands) and gone not in index._hashes.values()
+    index.observe("h:whatever", "x")                   # keys that are not entries are ignored
+    assert len(index._known) == 19
+
+
+def test_first_format_entries_give_their_verdicts_and_old_keys_are_deleted():
+    """A table written by the first format (an older changelog): its entries are read, its band and hash keys
+    deleted at the first article."""
     articles = stream(400)
     old_store: dict = {}
     old = FirstFormatIndex(old_store)
     for a in articles[:250]:
         old.check_and_add(*a)
+    assert any(k.startswith(("b:", "h:")) for k in old_store)
     upgraded = DuplicateIndex(json.loads(json.dumps(old_store)), max_articles=10_000)
     # articles already judged get their first verdict back; later ones the verdict the first format gives
     assert [upgraded.check_and_add(*a) for a in articles[:250]] == [old.check_and_add(*a) for a in articles[:250]]
     assert [upgraded.check_and_add(*a) for a in articles[250:]] == [old.check_and_add(*a) for a in articles[250:]]
-    assert any(k.startswith("b:") for k in upgraded.store) and any(
-        k.startswith("b") and not k.startswith("b:") for k in upgraded.store)
-
-
-def test_first_format_entries_are_evicted_under_the_bound():
-    articles = stream(120, seed=5)
-    old_store: dict = {}
-    old = FirstFormatIndex(old_store)
-    for a in articles[:60]:
-        old.check_and_add(*a)
-    index = DuplicateIndex(old_store, max_articles=40)
-    for a in articles[60:]:
-        index.check_and_add(*a)
-    assert sum(1 for k in old_store if k.startswith("a:")) == 40
-    assert not [k for k in old_store if k.startswith("b:")]          # every old band key went with its article
-    assert all(isinstance(v, list) for k, v in old_store.items() if k.startswith("a:"))
-    live = {k[2:] for k in old_store if k.startswith("a:")}
-    assert {v for k, v in old_store.items() if not k.startswith("a:")} <= live
-    assert index._legacy_bands == 0                                 # no more lookups of old band keys
+    assert all(k.startswith("a:") for k in upgraded.store)
 
 
 @pytest.mark.parametrize("bound", [1, 7])
-def test_the_bound_holds_with_the_compact_format(bound):
+def test_the_bound_holds(bound):
     index = DuplicateIndex({}, max_articles=bound)
     for a in stream(200, seed=11):
         index.check_and_add(*a)
-    articles = [k for k in index.store if k.startswith("a:")]
-    assert len(articles) == bound
-    assert len(index.store) <= bound * (2 + BANDS)
-    live = {k[2:] for k in articles}
-    assert {v for k, v in index.store.items() if not k.startswith("a:")} <= live
+    assert len(index.store) == len(index._known) == bound
+    assert sum(len(table) for table in index._bands) <= bound * BANDS and len(index._hashes) <= bound
+    live = set(index._known)
+    assert {owner for table in index._bands for owner in table.values()} <= live
