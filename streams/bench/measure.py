@@ -24,7 +24,8 @@ from streams.kafka import MAX_REQUEST_BYTES, client_options, ensure_topics, prod
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 PUBLISH_CHUNK = 1000
-READER_FETCH_WAIT_MS = 10
+READER_FETCH_WAIT_MS = 10       # latency phase: a read must not wait for a fetch to time out
+DRAIN_FETCH_WAIT_MS = 250       # drain: rates come from broker timestamps; fewer fetches leave the cores alone
 
 
 # --- the corpus ------------------------------------------------------------------------------------
@@ -224,14 +225,14 @@ class Child:
 # (seen here: 10 messages in two batches -> 6). So nothing below uses end_offsets() or seek_to_end(): the
 # reader starts at the beginning, and "caught up" is judged by the high watermark that Fetch returns.
 
-def _consumer(settings):
+def _consumer(settings, fetch_wait_ms: int = READER_FETCH_WAIT_MS):
     from aiokafka import AIOKafkaConsumer
 
     # A short fetch wait: Tansu 0.6.0 seems to hold a fetch for the whole wait even when data arrives (see
     # docs/BENCHMARKS.md), which would add up to fetch_max_wait_ms to every latency the bench measures.
     return AIOKafkaConsumer(**client_options(settings), enable_auto_commit=False, group_id=None,
                             fetch_max_bytes=MAX_REQUEST_BYTES, max_partition_fetch_bytes=MAX_REQUEST_BYTES,
-                            fetch_max_wait_ms=READER_FETCH_WAIT_MS)
+                            fetch_max_wait_ms=fetch_wait_ms)
 
 
 async def _partitions(consumer, topics: list[str]) -> list:
@@ -277,8 +278,10 @@ class Reader:
     """Reads ``topics`` from the beginning in a background task, keeping (topic, key, timestamp, read time)
     of each message (values are dropped at once); ``on_read`` sees each one as it comes."""
 
-    def __init__(self, settings, topics: list[str], keep: bool = True, on_read=None):
+    def __init__(self, settings, topics: list[str], keep: bool = True, on_read=None,
+                 fetch_wait_ms: int = READER_FETCH_WAIT_MS):
         self.settings, self.topics, self.keep, self.on_read = settings, topics, keep, on_read
+        self.fetch_wait_ms = fetch_wait_ms
         self.reads: list[Read] = []
         self.counts: dict[str, int] = {t: 0 for t in topics}
         self._consumer = None
@@ -287,7 +290,7 @@ class Reader:
 
     async def start(self) -> "Reader":
         await ensure_topics(self.settings, self.topics)
-        self._consumer = _consumer(self.settings)
+        self._consumer = _consumer(self.settings, self.fetch_wait_ms)
         await self._consumer.start()
         self.tps = await _partitions(self._consumer, self.topics)
         self._consumer.assign(self.tps)
@@ -374,7 +377,7 @@ async def measure_drain(settings, source: str, finals: list[str], firsts: list[s
     watched = list(dict.fromkeys(done_topics + firsts))
     await ensure_topics(settings, watched + [source])
     result.publish_seconds = await publish_all(settings, source, articles)
-    reader = await Reader(settings, watched).start()
+    reader = await Reader(settings, watched, fetch_wait_ms=DRAIN_FETCH_WAIT_MS).start()
     try:
         sampler, alive = await asyncio.get_running_loop().run_in_executor(None, start_system)
         cpu0, main0 = sampler.cpu_seconds(), sampler.main_cpu_seconds()
