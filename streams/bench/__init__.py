@@ -291,7 +291,7 @@ class Bench:
                         "RSS read from /proc; the near-duplicate index, the one state that grows with the articles, "
                         f"is bounded to {bound:,} articles (pipeline.dedupe_max_articles). The corpus cycles its "
                         f"{len(messages)} texts, so after the first cycle an article adds only its own entry to the "
-                        "index (~1 KB), not new bands (~9 KB for a new text, scripts/memory_probe.py)."}
+                        "index (~1.3 KB), not the bands of a new text (~3.4 KB in all, scripts/memory_probe.py)."}
 
 
 def worker_env(settings, prefix: str, mode: str, processes: int) -> dict[str, str]:
