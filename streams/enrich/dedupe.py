@@ -45,13 +45,6 @@ def pack_signature(signature: list[int]) -> str:
     return np.asarray(signature, dtype="<u4").tobytes().hex()
 
 
-def packed_similarity(signature: list[int], packed: str) -> float:
-    """Estimated Jaccard similarity of a signature and a hex-packed one."""
-    other = np.frombuffer(bytes.fromhex(packed), dtype="<u4")
-    mine = np.asarray(signature, dtype="<u4")
-    return float(np.mean(mine == other)) if len(mine) == len(other) else 0.0
-
-
 def unpack_signature(packed: str) -> list[int]:
     return np.frombuffer(bytes.fromhex(packed), dtype="<u4").tolist()
 
