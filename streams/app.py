@@ -11,6 +11,7 @@ process pool inside a batch and from more workers (Kafka splits the partitions).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 import faust
@@ -21,6 +22,7 @@ from streams.kafka import MAX_REQUEST_BYTES, faust_credentials
 from streams.pool import StagePool
 from streams.settings import Settings
 
+log = logging.getLogger(__name__)
 LOOP_LAG_INTERVAL = 0.5
 LAG_INTERVAL = 5.0
 
@@ -61,7 +63,10 @@ def create_app(settings: Settings, pool: StagePool) -> faust.App:
     # One partition and recovery_buffer_size=1 as Faust's GlobalTable docstring advises for several workers;
     # use_partitioner: writes need no current event (we write from a batch) and no co-partitioning.
     async def on_dedupe_record(event) -> None:
-        get_runner().dedupe.observe(event.key, None if event.message.value is None else event.value)
+        try:
+            get_runner().dedupe.observe(event.key, None if event.message.value is None else event.value)
+        except Exception:   # noqa: BLE001 - raised here, it would stop Faust's recovery service and the worker
+            log.exception("near-duplicate index: changelog record %r not indexed", event.key)
 
     dedupe_table = app.GlobalTable(f"{settings.app_id}-dedupe", default=None, partitions=1, recovery_buffer_size=1,
                                    use_partitioner=True, on_changelog_event=on_dedupe_record,

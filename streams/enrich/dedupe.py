@@ -82,12 +82,22 @@ def encode_entry(raw: bytes, content_hash: str, article_id: str, verdict: Verdic
 
 
 def decode_entry(article_id: str, value: Any) -> Entry | None:
-    if isinstance(value, list) and value:
-        value = value + [None] * (4 - len(value))
-        return Entry(decode_signature(value[0]), value[1], value[2] or article_id, value[3])
-    if isinstance(value, dict) and "sig" in value:          # the first format: {"sig": 512 hex, "h", "story", "dup"}
-        return Entry(bytes.fromhex(value["sig"]), value.get("h"), value.get("story") or article_id, value.get("dup"))
-    return None
+    """The entry, or None for a value that is not one (the changelog is a topic: anyone can write to it)."""
+    try:
+        if isinstance(value, list) and value:
+            value = value + [None] * (4 - len(value))
+            entry = Entry(decode_signature(value[0]), value[1], value[2] or article_id, value[3])
+        elif isinstance(value, dict) and "sig" in value:    # the first format: {"sig": 512 hex, "h", "story", "dup"}
+            entry = Entry(bytes.fromhex(value["sig"]), value.get("h"), value.get("story") or article_id,
+                          value.get("dup"))
+        else:
+            return None
+    except (TypeError, ValueError, AttributeError):          # binascii.Error is a ValueError
+        return None
+    if len(entry.raw) != SIGNATURE_PERMUTATIONS * 4 or not all(
+            v is None or isinstance(v, str) for v in (entry.content_hash, entry.story_id, entry.duplicate_of)):
+        return None
+    return entry
 
 
 class DuplicateIndex:

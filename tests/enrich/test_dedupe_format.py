@@ -214,3 +214,15 @@ def test_the_bound_holds(bound):
     assert sum(len(table) for table in index._bands) <= bound * BANDS and len(index._hashes) <= bound
     live = set(index._known)
     assert {owner for table in index._bands for owner in table.values()} <= live
+
+
+@pytest.mark.parametrize("value", [["!!not base64"], [123], ["AAAA"], "a string", 42, {"sig": "zz"}, [None],
+                                   [encode_signature(bytes(256)), 7], {"nothing": 1}])
+def test_a_value_that_is_no_entry_is_ignored_not_raised(value):
+    """The changelog is a topic anyone can write to: Faust's recovery loop calls observe, which must never raise."""
+    index = DuplicateIndex({"a:bad": value})
+    index.observe("a:other", value)
+    assert "other" not in index._known
+    assert index.check_and_add("new", "h1", list(range(64))) == Verdict(None, "new")
+    assert "bad" not in index._known
+    assert index.check_and_add("bad", "h2", list(range(64))) == Verdict("new", "new")   # judged afresh
