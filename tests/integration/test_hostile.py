@@ -7,14 +7,17 @@
    such batch raises UnsupportedCodecError out of the consumer and kills the worker.
 2. A pool process killed with SIGKILL mid-stream: the pool is replaced, the batch's articles are retried, none is
    lost nor dead-lettered as worker_crash.
+3. Records written into the near-duplicate table's changelog by another client (entries of the wrong shape, old
+   keys, bytes that are not JSON): the worker neither crashes nor stops judging duplicates.
 
-Both tests share one worker (a worker takes ~40 s to start on a loaded 2-core machine). Figures are printed
+The tests share one worker (a worker takes ~40 s to start on a loaded 2-core machine). Figures are printed
 (``pytest -s``) for docs/RELIABILITY.md.
 """
 from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import threading
 import time
@@ -26,7 +29,7 @@ import pytest
 from harness import Stack
 from prometheus_client.parser import text_string_to_metric_families
 
-from integration.test_reliability import collect, corpus, counts, report, wait_until
+from integration.test_reliability import _collect_records, collect, corpus, counts, report, wait_until
 from streams.kafka import ensure_topics
 
 pytestmark = pytest.mark.integration
@@ -219,3 +222,48 @@ def test_a_killed_pool_process_is_replaced_and_its_articles_retried(hostile, fak
     assert restarts >= 1 and retried >= 1
     assert crashes == 0 and figures["dead_letters"] == 0, "an article was dead-lettered instead of retried"
     assert victim not in after and len(after) == settings.pipeline.pool_size, (before, after)
+
+
+# --- 3. records in the near-duplicate table's changelog that are no entries -------------------------------------
+
+def test_foreign_records_in_the_duplicate_changelog_neither_crash_nor_block(hostile, fakenews_csv):
+    """The index's changelog is a topic like any other: whatever another client writes there (an entry of the
+    wrong shape, an old-format key, bytes that are not JSON) must not stop the worker, nor the index learning
+    from the changelog: a valid entry written after the garbage still reaches it."""
+    import numpy as np
+    from harness import _publish
+
+    from streams.enrich.dedupe import Verdict, encode_entry
+    from streams.pipeline import parse_payload
+
+    stack, worker = hostile
+    settings = stack.settings
+    changelog = f"{settings.app_id}-{settings.app_id}-dedupe-changelog"
+    messages = corpus(fakenews_csv, 20, f"{stack.prefix}-foreign")
+    # a text no test of this module has sent (they share the index): random words, in sentences
+    rng = random.Random(stack.prefix)
+    words = "council river budget school harbour festival bridge museum orchard railway library market".split()
+    text = " ".join(" ".join(rng.choice(words) for _ in range(12)).capitalize() + "." for _ in range(20))
+    copy_key = f"{stack.prefix}-foreign-copy".encode()
+    copy_value = orjson.dumps({"id": copy_key.decode(), "title": "A foreign entry", "text": text})
+    # an entry for the copy's text under an id this worker never saw: it can only learn it from the changelog
+    parsed = parse_payload(copy_value, ingested_at=time.time(), limits=settings.pipeline, key=copy_key.decode())
+    original_id = f"{stack.prefix}-foreign-original"
+    entry = encode_entry(np.asarray(parsed.signature, dtype="<u4").tobytes(), parsed.content_hash, original_id,
+                         Verdict(None, original_id))
+    foreign = [(b'"a:foreign-1"', b'["!!not base64"]'), (b'"a:foreign-2"', b'{"sig": 5}'),
+               (b'"a:foreign-3"', b'[123, null, 7]'), (b'"b:0:1-2"', b'"someone"'), (b'"a:foreign-4"', b"[]"),
+               (b"not json", b"not json either"), (orjson.dumps("a:" + original_id), orjson.dumps(entry))]
+    stack.publish(messages)        # first: the index has read the table (at its first article) before the garbage
+    expected = {k.decode() for k, _ in messages}
+    seen = only(collect(stack, settings.topics.enriched, expected, timeout=90, settle=1), expected)
+    asyncio.run(_publish(settings, changelog, foreign))
+    time.sleep(2)                  # the changelog is read continuously (fetch wait 100 ms)
+    stack.publish([(copy_key, copy_value)])
+    _, records = _collect_records(stack, {copy_key.decode()}, timeout=60)
+    log = worker.log.read_text(errors="replace")
+    figures = report("foreign changelog records", len(messages), seen, expected, alive=worker.process.poll() is None)
+    assert worker.process.poll() is None, "a foreign changelog record killed the worker:\n" + log[-3000:]
+    assert "Crashed reason" not in log, log[-3000:]
+    assert figures["lost"] == 0
+    assert records[copy_key.decode()]["duplicate_of"] == original_id
