@@ -58,16 +58,17 @@ def create_app(settings: Settings, pool: StagePool) -> faust.App:
     raw = app.topic(t.raw, partitions=t.partitions)
     parsed = app.topic(t.parsed, partitions=t.partitions)
     enriched = app.topic(t.enriched, partitions=t.partitions)
-    # The near-duplicate index's entries, shared by every worker: a global table reads all of its changelog, and
-    # each of its records is shown to the index (observe), which keeps its band lookups in memory.
-    # One partition and recovery_buffer_size=1 as Faust's GlobalTable docstring advises for several workers;
-    # use_partitioner: writes need no current event (we write from a batch) and no co-partitioning.
     async def on_dedupe_record(event) -> None:
+        """Every record of the index's changelog (ours come back too) is shown to the index, which keeps its band
+        lookups in memory beside the table."""
         try:
             get_runner().dedupe.observe(event.key, None if event.message.value is None else event.value)
         except Exception:   # noqa: BLE001 - raised here, it would stop Faust's recovery service and the worker
             log.exception("near-duplicate index: changelog record %r not indexed", event.key)
 
+    # The near-duplicate index's entries, shared by every worker: a global table reads all of its changelog.
+    # One partition and recovery_buffer_size=1 as Faust's GlobalTable docstring advises for several workers;
+    # use_partitioner: writes need no current event (we write from a batch) and no co-partitioning.
     dedupe_table = app.GlobalTable(f"{settings.app_id}-dedupe", default=None, partitions=1, recovery_buffer_size=1,
                                    use_partitioner=True, on_changelog_event=on_dedupe_record,
                                    schema=faust.Schema(key_serializer="json", value_serializer="json"))

@@ -260,7 +260,8 @@ class Bench:
         env = worker_env(self.settings, prefix, mode, self.processes)
         source, finals = env["NEWSSTREAMS_TOPICS_RAW"], [env["NEWSSTREAMS_TOPICS_ENRICHED"], env["NEWSSTREAMS_TOPICS_DLQ"]]
         await ensure_topics(self.settings, finals + [source])
-        reader = await measure.Reader(self.settings, finals, keep=False).start()
+        reader = await measure.Reader(self.settings, finals, keep=False,
+                                      fetch_wait_ms=measure.DRAIN_FETCH_WAIT_MS).start()
         child = self.start_system(mode, prefix, source, finals[0])
         chunk = max(100, min(2000, n // 20))
         bound = self.settings.pipeline.dedupe_max_articles     # the worker inherits the same environment
