@@ -426,7 +426,7 @@ def correct_in_context(text: str, mentions: list[Mention], view: str | None = No
             if len(t) > 2 and t[:1].isupper() and m.label in ("PERSON", "ORG", "GPE", "LOC", "FAC") and (
                     " " in t or _word_zipf().get(t.lower(), 0.0) < COMMON_WORD_ZIPF or place_kind(t)):
                 tagged.setdefault(t, Counter())[m.label] += 1
-        for name, start, end in _occurrences_many(view, list(tagged)):
+        for name, start, end in find_whole_many(view, tagged):
             if spans.free(start, end):
                 mentions.append(Mention(text[start:end], tagged[name].most_common(1)[0][0], start, end))
                 spans.add(start, end)
@@ -481,12 +481,12 @@ def _apply_acronyms(text: str, mentions: list[Mention], spans: _SpanSet) -> None
         for m in mentions:
             if _clean_text(m.text) == acr:
                 m.label, m.canonical = label, full
-        for start, end in _occurrences(text, acr):
+        for start, end in find_whole(text, acr):
             if spans.free(start, end):
                 mentions.append(Mention(acr, label, start, end, full))
                 spans.add(start, end)
         if full not in labels_of:
-            for start, end in _occurrences(text, full):
+            for start, end in find_whole(text, full):
                 if spans.free(start, end):
                     mentions.append(Mention(full, label, start, end))
                     spans.add(start, end)
@@ -509,19 +509,10 @@ def _person_consistency(text: str, view: str, mentions: list[Mention], spans: _S
         if m.label != "PERSON" and len(parts.get(_clean_text(m.text), ())) == 1 and m.text not in _alias_forms():
             m.label = "PERSON"
     names = sorted(persons | {s for s, ps in surnames.items() if len(ps) == 1}, key=len, reverse=True)
-    for name, start, end in _occurrences_many(view, names):   # "Bush" of two Bushes stays untagged
+    for name, start, end in find_whole_many(view, names):   # "Bush" of two Bushes stays untagged
         if spans.free(start, end):
             mentions.append(Mention(text[start:end], "PERSON", start, end))
             spans.add(start, end)
-
-
-def _occurrences_many(text: str, names: list[str]) -> list[tuple[str, int, int]]:
-    """Whole-word occurrences of any of names (longest first at each position), one regex pass."""
-    return find_whole_many(text, [n for n in names if n])
-
-
-def _occurrences(text: str, name: str) -> list[tuple[int, int]]:
-    return find_whole(text, name)
 
 
 # --- per-mention corrections -----------------------------------------------------------------------
