@@ -132,7 +132,7 @@ def snippet_scores(results: list[dict[str, Any]], gold: dict[str, Any], system: 
 
 
 def gold_authors(entry: dict[str, Any]) -> set[str]:
-    from streams.parse.html import AUTHOR_SEPARATORS
+    from streams.parse.authors import AUTHOR_SEPARATORS
 
     raw = entry.get("author") or ""
     raw = "; ".join(raw) if isinstance(raw, list) else raw

@@ -25,8 +25,8 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction, load_html
 
-# one byline cleaner for text, HTML and JSON; AUTHOR_SEPARATORS is re-exported for scripts/eval_extraction.py
-from streams.parse.authors import AUTHOR_SEPARATORS, clean_authors  # noqa: F401
+# one byline cleaner for text, HTML and JSON
+from streams.parse.authors import clean_authors
 
 __all__ = ["HtmlExtractionError", "decode_html", "extract_html", "clean_authors"]
 
