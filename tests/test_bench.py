@@ -28,7 +28,7 @@ def bench_args(*argv: str) -> argparse.Namespace:
 def test_quick_bench_writes_a_report_with_every_section(tmp_path):
     out, raw = tmp_path / "BENCHMARKS.md", tmp_path / "bench.json"
     out.write_text("# Benchmarks\n\nHand-written history that a rerun must keep.\n")
-    args = bench_args("--quick", "--systems", "aiokafka,ner", "--processes", "1",
+    args = bench_args("--quick", "--systems", "aiokafka,ner,ner-blis", "--processes", "1",
                       "--output", str(out), "--json", str(raw))
 
     assert run_bench(load_settings(env={}), args) == 0
@@ -43,12 +43,16 @@ def test_quick_bench_writes_a_report_with_every_section(tmp_path):
     assert latency["received"] == latency["sent"] > 0
     assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"] <= latency["max"]
     assert results["ner"]["articles"] > 0 and results["ner"]["rate"] > 0
+    ner, plain = results["ner"], results["ner_blis"]          # the model as we load it, and as spaCy does
+    assert ner["openblas"] and not plain["openblas"]
+    assert ner["articles"] == plain["articles"] and ner["entities"] == plain["entities"] > 0
+    assert results["ratios"]["ner_vs_ner_blis"] > 0
     assert results["machine"]["cores"] and results["machine"]["libraries"]["spacy"]
 
     text = out.read_text()
     assert text.startswith("# Benchmarks\n\nHand-written history that a rerun must keep.")
     assert text.count(report.BEGIN) == 1 and text.count(report.END) == 1
-    for expected in ("- Command: `newsstreams bench", "- Machine: ", "(a) ceiling", "(c) NER bound",
+    for expected in ("- Command: `newsstreams bench", "- Machine: ", "(a) ceiling", "(c) NER bound", "(c') for reference",
                      "### Against the targets"):
         assert expected in text
 
@@ -80,7 +84,9 @@ def test_report_shows_worker_stages_ratios_and_memory():
         ],
         "ner": {"articles": 100, "processes": 2, "batch_size": 16, "rate": 20.0, "cpu_seconds": 9.0,
                 "peak_rss_bytes": 2**28},
-        "ratios": {"fast_vs_ceiling": 0.01, "fast_p99": 0.9},
+        "ner_blis": {"articles": 100, "processes": 2, "batch_size": 16, "rate": 12.5, "cpu_seconds": 15.0,
+                     "peak_rss_bytes": 2**28},
+        "ratios": {"fast_vs_ceiling": 0.01, "fast_p99": 0.9, "ner_vs_ner_blis": 1.6},
         "long": {"articles": 1000, "mode": "fast", "note": "n", "samples": [
             {"done": 0, "elapsed": 0.0, "tree_rss": 2**30, "main_rss": 2**28}]},
     }
@@ -91,6 +97,9 @@ def test_report_shows_worker_stages_ratios_and_memory():
     assert "| fast mode / (a) ceiling, throughput | 0.01x | >= 0.5x | **no** |" in text
     assert "| fast mode p99 latency at the offered load | 900 ms | < 1 s | yes |" in text
     assert "### Resident memory over 1000 articles (fast mode worker)" in text
+    assert ("| (c') for reference: the same pipe as spaCy loads it by default (cython-blis), 2 processes, nlp.pipe "
+            "batch 16, no Kafka | 100 | 12.5 | – | – | – | – | – | – | 150.0 | – | 256 MB |") in text
+    assert "| (c) / (c'): what the OpenBLAS matrix products give the model alone | 1.60x | – | – |" in text
 
 
 def test_stage_means_come_from_the_workers_histogram():

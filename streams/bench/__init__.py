@@ -2,7 +2,8 @@
 
     (a) ceiling    plain aiokafka consume -> produce passthrough       streams/bench/passthrough.py
     (b) faust      a plain Faust agent doing the same passthrough      streams/bench/passthrough.py
-    (c) NER bound  spaCy's NER pipe alone over the same texts and cores, no Kafka
+    (c) NER bound  spaCy's NER pipe alone over the same texts and cores, no Kafka, loaded as the pipeline loads it
+                   (OpenBLAS); ``ner-blis``: the same, loaded as spaCy does by default (cython-blis), for reference
     (d) fast, accurate   real ``newsstreams worker`` processes, their own topics and consumer group
 
 For each Kafka system: backlog-drain throughput, then end-to-end latency at a steady offered load (a paced
@@ -34,7 +35,8 @@ from streams.kafka import ensure_topics
 
 log = logging.getLogger("newsstreams.bench")
 REPO = Path(__file__).resolve().parents[2]
-SYSTEMS = ("aiokafka", "faust", "ner", "fast", "accurate")
+SYSTEMS = ("aiokafka", "faust", "ner", "ner-blis", "fast", "accurate")
+NER_BOUNDS = {"ner": ("ner", True), "ner-blis": ("ner_blis", False)}    # system -> (results key, openblas)
 LABELS = {"aiokafka": "(a) ceiling: aiokafka consume -> produce, one process",
           "faust": "(b) plain Faust agent passthrough",
           "fast": "(d) newsstreams worker, fast mode",
@@ -162,21 +164,23 @@ class Bench:
             "processes": self.processes, "fraction": self.args.load_fraction, "load_before": load_before,
             "corpus": f"{len(messages)} distinct articles from {', '.join(_short(p) for p in paths)}, repeated; "
                       "each sent with a unique id (repeats are near-duplicates: still fully enriched, then flagged)",
-            "systems": [], "ner": None, "ratios": {}, "long": None,
+            "systems": [], "ner": None, "ner_blis": None, "ratios": {}, "long": None,
         }
         for name in systems:
-            if name == "ner":
+            if name in NER_BOUNDS:
                 continue
             n = self.args.accurate_articles if name == "accurate" else self.args.articles
             log.info("bench: %s on %d articles", name, n)
             results["systems"].append(await self.measure_system(name, messages, n))
-        if "ner" in systems:
+        for name, (key, openblas) in NER_BOUNDS.items():
+            if name not in systems:
+                continue
             texts = measure.article_texts(measure.keyed_articles(messages, self.args.accurate_articles, "ner"),
                                           self.settings.pipeline)
-            log.info("bench: NER bound on %d texts, %d processes", len(texts), self.processes)
+            log.info("bench: %s bound on %d texts, %d processes", name, len(texts), self.processes)
             ner = await asyncio.get_running_loop().run_in_executor(
-                None, measure.measure_ner_bound, texts, self.processes)
-            results["ner"] = dataclasses.asdict(ner)
+                None, measure.measure_ner_bound, texts, self.processes, 16, openblas)
+            results[key] = dataclasses.asdict(ner)
         if self.args.long:
             results["long"] = await self.long_run(messages, self.args.long)
         results["ratios"] = ratios(results)
@@ -324,6 +328,11 @@ def ratios(results: dict) -> dict:
         out["fast_vs_ceiling_cpu"] = cpu["aiokafka"] / cpu["fast"]
     if cpu.get("accurate") and ner_cpu:
         out["accurate_vs_ner_cpu"] = ner_cpu / cpu["accurate"]
+    ner_blis = (results.get("ner_blis") or {}).get("rate")
+    if rate.get("accurate") and ner_blis:
+        out["accurate_vs_ner_blis"] = rate["accurate"] / ner_blis
+    if ner and ner_blis:
+        out["ner_vs_ner_blis"] = ner / ner_blis
     if p99.get("fast") is not None:
         out["fast_p99"] = p99["fast"]
     if p99.get("accurate") is not None:

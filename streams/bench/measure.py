@@ -478,16 +478,16 @@ async def measure_latency(settings, source: str, finals: list[str], articles: li
 
 # --- the NER bound: spaCy alone, no Kafka -----------------------------------------------------------
 
-def _load_ner() -> None:
+def _load_ner(openblas: bool) -> None:
     from streams.enrich.entities import load_ner_model
 
-    load_ner_model()
+    load_ner_model(openblas)
 
 
-def _ner_chunk(texts: list[str], batch_size: int) -> int:
+def _ner_chunk(texts: list[str], batch_size: int, openblas: bool) -> int:
     from streams.enrich.entities import load_ner_model
 
-    nlp = load_ner_model()
+    nlp = load_ner_model(openblas)
     return sum(len(doc.ents) for doc in nlp.pipe(texts, batch_size=batch_size))
 
 
@@ -496,6 +496,7 @@ class NerBound:
     articles: int
     processes: int
     batch_size: int
+    openblas: bool = True
     seconds: float = 0.0
     rate: float = 0.0
     entities: int = 0
@@ -503,15 +504,17 @@ class NerBound:
     peak_rss_bytes: int | None = None
 
 
-def measure_ner_bound(texts: list[str], processes: int, batch_size: int = 16) -> NerBound:
+def measure_ner_bound(texts: list[str], processes: int, batch_size: int = 16, openblas: bool = True) -> NerBound:
     """The NER-only spaCy pipe (streams.enrich.entities.load_ner_model) over ``texts`` in a pool of
-    ``processes`` spawned processes, one contiguous chunk each, ``nlp.pipe`` batches; models loaded first."""
+    ``processes`` spawned processes, one contiguous chunk each, ``nlp.pipe`` batches; models loaded first.
+
+    ``openblas`` as the pipeline loads the model (the bound); false: as spaCy loads it by default (cython-blis)."""
     import multiprocessing
 
-    result = NerBound(len(texts), processes, batch_size)
+    result = NerBound(len(texts), processes, batch_size, openblas)
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_load_ner) as pool:
-        for f in [pool.submit(_ner_chunk, [], batch_size) for _ in range(processes)]:
+                             initializer=_load_ner, initargs=(openblas,)) as pool:
+        for f in [pool.submit(_ner_chunk, [], batch_size, openblas) for _ in range(processes)]:
             f.result()
         sampler = TreeSampler(lambda: list(pool._processes or {})).start()
         try:
@@ -519,7 +522,8 @@ def measure_ner_bound(texts: list[str], processes: int, batch_size: int = 16) ->
             sampler.reset_peak()
             step = -(-len(texts) // processes) if texts else 1
             started = time.perf_counter()
-            futures = [pool.submit(_ner_chunk, texts[i:i + step], batch_size) for i in range(0, len(texts), step)]
+            futures = [pool.submit(_ner_chunk, texts[i:i + step], batch_size, openblas)
+                       for i in range(0, len(texts), step)]
             result.entities = sum(f.result() for f in futures)
             result.seconds = time.perf_counter() - started
             if sampler.available:

