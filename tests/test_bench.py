@@ -28,7 +28,7 @@ def bench_args(*argv: str) -> argparse.Namespace:
 def test_quick_bench_writes_a_report_with_every_section(tmp_path):
     out, raw = tmp_path / "BENCHMARKS.md", tmp_path / "bench.json"
     out.write_text("# Benchmarks\n\nHand-written history that a rerun must keep.\n")
-    args = bench_args("--quick", "--systems", "aiokafka,ner,ner-blis", "--processes", "1",
+    args = bench_args("--quick", "--systems", "aiokafka,ner,ner-blis", "--processes", "1", "--repeat", "2",
                       "--output", str(out), "--json", str(raw))
 
     assert run_bench(load_settings(env={}), args) == 0
@@ -37,6 +37,8 @@ def test_quick_bench_writes_a_report_with_every_section(tmp_path):
     (ceiling,) = results["systems"]
     assert ceiling["name"] == "aiokafka" and "error" not in ceiling
     assert ceiling["drain"]["delivered"] == ceiling["articles"] == 40
+    assert results["rounds"] == 2 and len(ceiling["rates"]) == 2 and ceiling["incomplete_runs"] == 0
+    assert ceiling["drain"]["rate"] in ceiling["rates"] and len(results["ner"]["rates"]) == 2
     assert ceiling["drain"]["rate"] > 0 and ceiling["drain"]["peak_rss_bytes"] > 0
     assert ceiling["drain"]["broker_cpu_seconds"] >= 0         # measured (the embedded broker; 10 ms ticks)
     latency = ceiling["latency"]
@@ -52,7 +54,8 @@ def test_quick_bench_writes_a_report_with_every_section(tmp_path):
     text = out.read_text()
     assert text.startswith("# Benchmarks\n\nHand-written history that a rerun must keep.")
     assert text.count(report.BEGIN) == 1 and text.count(report.END) == 1
-    for expected in ("- Command: `newsstreams bench", "- Machine: ", "(a) ceiling", "(c) NER bound", "(c') for reference",
+    for expected in ("- Command: `newsstreams bench", "--repeat 2", "measured 2 times, in interleaved rounds",
+                     "(a) ceiling", "(c) NER bound", "(c') for reference",
                      "### Against the targets"):
         assert expected in text
 
@@ -124,3 +127,18 @@ def test_percentiles_are_nearest_rank():
     values = [float(v) for v in range(1, 101)]
     assert [measure.percentile(values, q) for q in (50, 95, 99)] == [50.0, 95.0, 99.0]
     assert measure.percentile([], 50) is None
+
+
+def test_the_median_run_is_reported_with_the_spread_of_all_runs():
+    from streams.bench import median_run
+
+    runs = [{"name": "fast", "drain": {"rate": r, "delivered": 10}} for r in (80.0, 100.0, 60.0)]
+    chosen = median_run(runs)
+    assert chosen["drain"]["rate"] == 80.0 and chosen["rates"] == [80.0, 100.0, 60.0]
+    assert chosen["incomplete_runs"] == 0
+    assert median_run(runs[:2])["drain"]["rate"] == 80.0              # an even count: the lower middle run
+    bounds = [{"rate": 30.0}, {"rate": 20.0}]                          # NER bounds have their rate at the top
+    assert median_run(bounds)["rate"] == 20.0
+    timed_out = runs + [{"name": "fast", "drain": {"rate": 0.0, "timed_out": True}}]
+    assert median_run(timed_out)["incomplete_runs"] == 1
+    assert report._spread(chosen) == " (60.0–100.0)" and report._spread({"rates": [5.0]}) == ""

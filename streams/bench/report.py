@@ -98,7 +98,10 @@ def render(results: dict) -> str:
         "during the drain, per article (in brackets: the main process alone, i.e. the event loop with Kafka, Faust and "
         "JSON, without the pool processes). Broker CPU: the embedded broker's own CPU seconds over the same drain, per "
         "article (it shares the cores; not counted in the system's CPU). Memory: peak resident set of the tree (sum "
-        "of RSS) during the drain.",
+        "of RSS) during the drain."
+        + (f" Each system was measured {results['rounds']} times, in interleaved rounds: every figure is from its run "
+           "with the median throughput; in brackets, the lowest and highest throughput of its runs."
+           if results.get("rounds", 1) > 1 else ""),
         "",
         "| system | articles | articles/s | vs (a) | offered/s | p50 | p95 | p99 | received | CPU ms/article "
         "| broker CPU ms/article | peak RSS |",
@@ -117,7 +120,7 @@ def render(results: dict) -> str:
         received = f"{lat['received']}/{lat['sent']}" if lat else "–"
         flag = " (timed out)" if d.get("timed_out") else ""
         lines.append(
-            f"| {s['label']}{flag} | {d.get('delivered', s.get('articles', 0))} | {_num(rate, '{:.1f}')} | "
+            f"| {s['label']}{flag} | {d.get('delivered', s.get('articles', 0))} | {_num(rate, '{:.1f}')}{_spread(s)} | "
             f"{_num(rate / ceiling if rate and ceiling else None, '{:.2f}x')} | {_num(lat.get('offered_rate'), '{:.1f}')} | "
             f"{_ms(lat.get('p50'))} | {_ms(lat.get('p95'))} | {_ms(lat.get('p99'))} | {received} | "
             f"{_num(per, '{:.1f}')}{f' ({main_per:.1f})' if main_per is not None else ''} | "
@@ -129,7 +132,7 @@ def render(results: dict) -> str:
             continue
         per = ner["cpu_seconds"] / ner["articles"] * 1000 if ner.get("cpu_seconds") and ner["articles"] else None
         lines.append(f"| {label}, {ner['processes']} processes, nlp.pipe batch {ner['batch_size']}, no Kafka | "
-                     f"{ner['articles']} | {ner['rate']:.1f} | – | – | – | – | – | – | "
+                     f"{ner['articles']} | {ner['rate']:.1f}{_spread(ner)} | – | – | – | – | – | – | "
                      f"{_num(per, '{:.1f}')} | – | {_mb(ner.get('peak_rss_bytes'))} |")
     stages = [s for s in results["systems"] if s.get("stages")]
     if stages:
@@ -182,6 +185,12 @@ def render(results: dict) -> str:
             lines.append(f"| {p['done']} | {p['elapsed']:.0f} s | {_mb(p['tree_rss'])} | {_mb(p['main_rss'])} |")
     lines += ["", END]
     return "\n".join(lines) + "\n"
+
+
+def _spread(run: dict) -> str:
+    """' (lowest–highest)' throughput of a system's runs, when it ran more than once."""
+    rates = run.get("rates") or []
+    return f" ({min(rates):.1f}–{max(rates):.1f})" if len(rates) > 1 else ""
 
 
 def _rate(results: dict, name: str) -> float | None:
