@@ -184,14 +184,14 @@ def test_ner_survives_a_huge_run_of_punctuation_with_offsets_into_the_original()
 # --- the model's matrix products (load_ner_model, use_openblas) --------------------------------------
 
 def _sample_texts(n: int) -> list[str]:
+    """The seed article and n - 1 real articles of the bundled FakeNewsCorpus sample."""
     import csv
+    from pathlib import Path
 
-    from conftest import PACKAGED_SEED
-
-    path = PACKAGED_SEED.parent / "fakenewscorpus_sample.csv"
-    with path.open(newline="", encoding="utf-8") as fh:
+    samples = Path(__file__).resolve().parents[2] / "streams" / "data" / "samples"
+    with (samples / "fakenewscorpus_sample.csv").open(newline="", encoding="utf-8") as fh:
         rows = [r["content"] for r in csv.DictReader(fh) if len(r.get("content") or "") > 500]
-    return [PACKAGED_SEED.read_text("utf-8")] + rows[:n - 1]
+    return [(samples / "seed_article.txt").read_text("utf-8")] + rows[:n - 1]
 
 
 def test_the_ner_model_multiplies_with_openblas_not_cython_blis(monkeypatch):
