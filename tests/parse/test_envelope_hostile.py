@@ -202,3 +202,14 @@ def test_billion_laughs_and_an_external_entity_neither_expand_nor_read_a_file(wr
     assert "root:" not in parsed.text and "/bin/" not in parsed.text and "nologin" not in parsed.text
     assert len(parsed.text) < 2000
     assert took < 10 and grown_mib < 200, (took, grown_mib)
+
+
+@pytest.mark.timeout(30)
+def test_a_run_of_html_comments_is_read_in_linear_time():
+    """Found by the fuzz suite: the page-start pattern re-split a run of comments every possible way ("<!---->" x 40
+    took 2^40 steps, a stalled pool process). Each comment now ends at its first "-->"."""
+    for tail, expected in ((b"Plain text after the comments.", "text"), (b"<html><p>A page.</p></html>", "html")):
+        payload = b"<!---->" * 30 + b" <!-- a -- comment --> " * 150 + tail     # within the 4 KiB looked at
+        started = time.perf_counter()
+        assert decode_raw(payload, **LIMITS).format == expected
+        assert time.perf_counter() - started < 2          # a guard against minutes, not a speed measurement
