@@ -171,11 +171,11 @@ class Bench:
         }
         runs: dict[str, list[dict]] = {name: [] for name in systems}
         rounds = max(1, self.args.repeat)
+        texts = (measure.article_texts(measure.keyed_articles(messages, self.args.accurate_articles, "ner"),
+                                       self.settings.pipeline) if set(systems) & set(NER_BOUNDS) else [])
         for r in range(rounds):               # interleaved, so that the machine's drift touches every system alike
             for name in systems:
                 if name in NER_BOUNDS:
-                    texts = measure.article_texts(
-                        measure.keyed_articles(messages, self.args.accurate_articles, "ner"), self.settings.pipeline)
                     log.info("bench: %s bound on %d texts, %d processes (round %d/%d)", name, len(texts),
                              self.processes, r + 1, rounds)
                     ner = await asyncio.get_running_loop().run_in_executor(
