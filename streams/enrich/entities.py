@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -272,12 +273,15 @@ def use_openblas():
     cython-blis 1.3 chooses its kernels by CPU model and falls back to its generic reference code on CPUs it does
     not know (all AMD Zen 3 and later: ``BLIS_ARCH_DEBUG=1`` prints "selecting sub-configuration 'generic'" here);
     OpenBLAS detects the CPU at run time. Same entities, NER 1.75x faster here (docs/BENCHMARKS.md, session 4).
-    OpenBLAS is held to one thread: each pool process already has a core of its own, and idle BLAS threads spin.
+    OpenBLAS is held to ``OPENBLAS_NUM_THREADS`` threads, one unless the operator says otherwise (streams/__init__.py
+    sets it before numpy loads; this also holds where numpy was loaded first): each pool process already has a core
+    of its own, and idle BLAS threads spin.
     """
     from threadpoolctl import threadpool_limits
     from thinc.api import use_ops
 
-    threadpool_limits(limits=1, user_api="blas")
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "1")
+    threadpool_limits(limits=int(threads) if threads.isdigit() and int(threads) > 0 else 1, user_api="blas")
     return use_ops("numpy", use_blis=False)
 
 
