@@ -28,6 +28,7 @@ from typing import Callable, Iterable, Sequence
 import yaml
 
 from streams.enrich.tone import sentence_spans
+from streams.spacy_memory import warm_tokenizer_cache
 from streams.textscan import break_long_runs, find_whole
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "cameo"
@@ -250,7 +251,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def _tokenizer():
     import spacy
 
-    return spacy.blank("en").tokenizer
+    tokenizer = spacy.blank("en").tokenizer
+    warm_tokenizer_cache(tokenizer)
+    return tokenizer
 
 
 def split_sentences(text: str, may_hold_event: Callable[[str], bool] | None = None) -> list[list[_Token]]:
@@ -267,24 +270,33 @@ def split_sentences(text: str, may_hold_event: Callable[[str], bool] | None = No
     spans = [(s, e) for s, e in sentence_spans(text)
              if may_hold_event is None or may_hold_event(text[s:e])]
     sentences: list[list[_Token]] = []
-    for (offset, _), doc in zip(spans, _tokenizer().pipe(text[s:e] for s, e in spans)):
-        tokens: list[_Token] = []
-        joined_next = False
-        for tok in doc:
-            if tok.is_space:
-                continue
-            glued = tok.text == "-" and tok.i > 0 and not doc[tok.i - 1].whitespace_ and not tok.whitespace_
-            if glued:
-                joined_next = True
-                continue
-            tokens.append(_Token(tok.lower_, tok.text, offset + tok.idx, offset + tok.idx + len(tok.text),
-                                 joined_next, tok.is_punct))
-            joined_next = False
-            if len(tokens) >= MAX_SENTENCE_TOKENS:
-                break
-        if tokens:
-            sentences.append(tokens)
+    tokenizer = _tokenizer()
+    with tokenizer.vocab.memory_zone():         # nothing of spaCy's outlives the block (streams/spacy_memory.py)
+        for (offset, _), doc in zip(spans, tokenizer.pipe(text[s:e] for s, e in spans)):
+            tokens = _sentence_tokens(doc, offset)
+            if tokens:
+                sentences.append(tokens)
     return sentences
+
+
+def _sentence_tokens(doc, offset: int) -> list[_Token]:
+    """The words of one tokenized sentence, as plain strings and offsets into the article (``offset``: where the
+    sentence starts); a "-" glued to both neighbours joins them."""
+    tokens: list[_Token] = []
+    joined_next = False
+    for tok in doc:
+        if tok.is_space:
+            continue
+        glued = tok.text == "-" and tok.i > 0 and not doc[tok.i - 1].whitespace_ and not tok.whitespace_
+        if glued:
+            joined_next = True
+            continue
+        tokens.append(_Token(tok.lower_, tok.text, offset + tok.idx, offset + tok.idx + len(tok.text),
+                             joined_next, tok.is_punct))
+        joined_next = False
+        if len(tokens) >= MAX_SENTENCE_TOKENS:
+            break
+    return tokens
 
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")

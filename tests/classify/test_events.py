@@ -397,3 +397,19 @@ def test_the_sentence_prefilter_never_drops_a_sentence_that_holds_an_event(faken
                     with_trigger += 1
                     assert passes, sentence
     assert with_trigger > 50 and kept < 0.5 * sum(1 for t in texts for _ in sentence_spans(t[:20000]))
+
+
+def test_sentence_splitting_leaves_nothing_of_the_text_in_the_tokenizer_vocabulary():
+    """The tokenizer runs in a memory zone (streams/spacy_memory.py): new words do not pile up in a long-running
+    worker, and the tokens returned are plain strings and offsets that outlive the zone."""
+    text = "Officials named Zqvorlan Xubquettre on Monday. They paid $94,257,113 to Kwydramo-Pelt, officials said."
+    vocab = ev._tokenizer().vocab
+    before = len(vocab.strings)
+    sentences = ev.split_sentences(text)
+    assert len(vocab.strings) == before
+    assert [[t.text for t in s] for s in sentences] == [
+        ["Officials", "named", "Zqvorlan", "Xubquettre", "on", "Monday", "."],
+        ["They", "paid", "$", "94,257,113", "to", "Kwydramo", "Pelt", ",", "officials", "said", "."]]
+    assert all(text[t.start:t.end] == t.text for s in sentences for t in s)
+    ev._tokenizer()(text)       # these words are new to it: outside a zone the vocabulary grows
+    assert len(vocab.strings) > before

@@ -241,3 +241,31 @@ def test_a_process_of_ours_runs_one_openblas_thread_unless_told_otherwise(preset
             "print(threads()); load_ner_model(); print(threads())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
     assert out.split() == [str([expected])] * 2          # at import, and still after the model is loaded
+
+
+# --- memory over a long stream (streams/spacy_memory.py) --------------------------------------------
+
+def _with_unseen_words(texts: list[str]) -> list[str]:
+    """Each text with a sentence of made-up names and numbers no vocabulary holds, different for every text."""
+    return [f"{t}\n\nOfficials named Zq{i}vorlan Xubquet{i}tre, paid ${i}4,2{i}7,113, said Kwy{i}dramo Pelt."
+            for i, t in enumerate(texts)]
+
+
+def test_ner_leaves_nothing_of_its_texts_in_the_vocabulary():
+    """A worker reads new names all day: spaCy would keep every new string for good (127 MB over 3,200 such articles
+    in one process), so ner_mentions runs the model in a memory zone. The mentions it returns outlive the zone."""
+    from streams.enrich.entities import load_ner_model, ner_mentions
+
+    nlp = load_ner_model()
+    texts = _with_unseen_words(_sample_texts(6))
+    before = len(nlp.vocab.strings)
+    found = ner_mentions(texts, restore=False, in_context=False)
+    assert len(nlp.vocab.strings) == before
+    assert all(m.text == t[m.start:m.end] and m.label for t, ms in zip(texts, found) for m in ms)
+    with nlp.memory_zone():      # the same entities as the model gives outside a zone
+        expected = [[(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in {m.label for m in ms}]
+                    for doc, ms in zip(nlp.pipe(texts), found)]
+    assert [[(m.start, m.end, m.label) for m in ms] for ms in found] == expected
+    assert sum(map(len, found)) > 20
+    list(nlp.pipe(texts[:1]))    # the texts do hold new strings: outside a zone the vocabulary grows
+    assert len(nlp.vocab.strings) > before
