@@ -123,6 +123,21 @@ def test_articles_get_unique_ids_that_are_their_keys():
     assert orjson.loads(articles[2][1]) == {"id": "p-2", "text": "Some scraped text."}
 
 
+def test_long_run_articles_carry_made_up_names_of_their_own():
+    from streams.inputs import Message
+
+    messages = [Message(None, b"Some scraped text.", "a.txt"), Message(None, b"<html><body><p>x</p></body></html>", "b"),
+                Message(None, b'{"content": "c"}', "c.json")]
+    articles = [orjson.loads(v) for _, v in measure.keyed_articles(messages, 6, "p", unseen_words=3, start=10)]
+    assert [a["id"] for a in articles] == [f"p-{i}" for i in range(10, 16)]
+    assert articles[2]["text"] == "Some scraped text.\n\nReporting by " + ", ".join(measure.unseen_names(12, 3)) + "."
+    assert articles[0]["html"].endswith(f"<p>Reporting by {', '.join(measure.unseen_names(10, 3))}.</p></body></html>")
+    assert articles[1]["content"].startswith("c\n\nReporting by ")
+    names = [n for i in range(2000) for n in measure.unseen_names(i, 10)]
+    assert len(set(names)) == len(names) == 20_000
+    assert all(n.isalpha() and n[0].isupper() and n[1:].islower() for n in names)
+
+
 def test_percentiles_are_nearest_rank():
     values = [float(v) for v in range(1, 101)]
     assert [measure.percentile(values, q) for q in (50, 95, 99)] == [50.0, 95.0, 99.0]

@@ -8,8 +8,8 @@
 
 For each Kafka system: backlog-drain throughput, then end-to-end latency at a steady offered load (a paced
 producer at ``--load-fraction`` of that system's drain rate), CPU seconds and peak resident memory of its
-process tree; for the workers also the per-stage times from their /metrics. ``--long N`` watches a fast-mode
-worker's memory over N articles. The report goes to docs/BENCHMARKS.md between markers (see report.py).
+process tree; for the workers also the per-stage times from their /metrics. ``--long N`` watches a worker's
+memory over N articles (``--long-mode``), each with made-up words of its own (``--long-unseen-words``). The report goes to docs/BENCHMARKS.md between markers (see report.py).
 """
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ LABELS = {"aiokafka": "(a) ceiling: aiokafka consume -> produce, one process",
           "faust": "(b) plain Faust agent passthrough",
           "fast": "(d) newsstreams worker, fast mode",
           "accurate": "(d) newsstreams worker, accurate mode"}
+LONG_UNSEEN_WORDS = 10     # the 251 bundled articles add ~25 strings each to spaCy's; 10 made-up words add ~22
 QUICK = {"articles": 40, "accurate_articles": 12, "latency_seconds": 3.0, "latency_grace": 20.0, "timeout": 90.0}
 SHARED_MACHINE_NOTE = ("Taken on a shared 2-core machine with other jobs running: the figures are noisy; "
                        "compare ratios within one run rather than absolute numbers across runs.")
@@ -72,7 +73,13 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
                         help="measure every system R times, in interleaved rounds, and report the run with the "
                              "median throughput and the spread (1); the machine's drift between runs is 10-30 %% here")
     parser.add_argument("--long", type=int, default=0, metavar="N",
-                        help="also sample a fast-mode worker's resident memory over N articles")
+                        help="also sample a worker's resident memory over N articles")
+    parser.add_argument("--long-mode", choices=("fast", "accurate"), default="fast", dest="long_mode",
+                        help="pipeline mode of the --long worker (fast)")
+    parser.add_argument("--long-unseen-words", type=int, default=LONG_UNSEEN_WORDS, dest="long_unseen_words",
+                        metavar="K", help="made-up names no other article has, added to each --long article, so that "
+                                          f"words keep coming that the models never saw, as in a live stream "
+                                          f"({LONG_UNSEEN_WORDS}; 0: the corpus as it is)")
     parser.add_argument("--long-timeout", type=float, default=3600.0, dest="long_timeout")
     parser.add_argument("--output", default=str(REPO / "docs" / "BENCHMARKS.md"),
                         help="Markdown report, generated part replaced (default docs/BENCHMARKS.md); '-' prints it")
@@ -193,7 +200,8 @@ class Bench:
                 results["systems"].append(chosen)
         results["rounds"] = rounds
         if self.args.long:
-            results["long"] = await self.long_run(messages, self.args.long)
+            results["long"] = await self.long_run(messages, self.args.long, self.args.long_mode,
+                                                  self.args.long_unseen_words)
         results["ratios"] = ratios(results)
         results["machine"] = report.machine_description()
         return results
@@ -270,7 +278,7 @@ class Bench:
 
     # --- --long: memory over many articles -----------------------------------------------------------
 
-    async def long_run(self, messages, n: int, mode: str = "fast") -> dict:
+    async def long_run(self, messages, n: int, mode: str = "fast", unseen_words: int = 0) -> dict:
         prefix = f"{self.run_id}-long"
         env = worker_env(self.settings, prefix, mode, self.processes)
         source, finals = env["NEWSSTREAMS_TOPICS_RAW"], [env["NEWSSTREAMS_TOPICS_ENRICHED"], env["NEWSSTREAMS_TOPICS_DLQ"]]
@@ -294,7 +302,8 @@ class Bench:
                 if done >= n or not child.alive() or time.monotonic() - started > self.args.long_timeout:
                     break
                 if published < n and published - done < chunk:
-                    batch = measure.keyed_articles(messages, min(chunk, n - published), f"{prefix}-{published}")
+                    batch = measure.keyed_articles(messages, min(chunk, n - published), prefix, unseen_words,
+                                                   start=published)
                     await measure.publish_all(self.settings, source, batch)
                     published += len(batch)
                 await asyncio.sleep(0.5)
@@ -302,12 +311,14 @@ class Bench:
             await reader.stop()
             child.stop()
             self.children.remove(child)
-        return {"articles": n, "mode": mode, "samples": samples,
+        novelty = (f"every article ends with {unseen_words} made-up names that no other article has, so new words "
+                   "keep coming as in a live stream (spaCy would keep every new string for good without its memory "
+                   "zones, streams/spacy_memory.py)" if unseen_words else "no made-up words were added")
+        return {"articles": n, "mode": mode, "unseen_words": unseen_words, "samples": samples,
                 "note": f"{samples[-1]['done'] if samples else 0} done in {time.monotonic() - started:.0f} s; "
                         "RSS read from /proc; the near-duplicate index, the one state that grows with the articles, "
                         f"is bounded to {bound:,} articles (pipeline.dedupe_max_articles). The corpus cycles its "
-                        f"{len(messages)} texts, so after the first cycle an article adds only its own entry to the "
-                        "index (~1.3 KB), not the bands of a new text (~3.4 KB in all, scripts/memory_probe.py)."}
+                        f"{len(messages)} texts; {novelty}."}
 
 
 def worker_env(settings, prefix: str, mode: str, processes: int) -> dict[str, str]:
@@ -387,7 +398,7 @@ def command_line(args) -> str:
     if args.repeat > 1:
         parts.append(f"--repeat {args.repeat}")
     if args.long:
-        parts.append(f"--long {args.long}")
+        parts.append(f"--long {args.long} --long-mode {args.long_mode} --long-unseen-words {args.long_unseen_words}")
     if args.quick:
         parts.append("--quick")
     return " ".join(parts)

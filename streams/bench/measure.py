@@ -30,17 +30,53 @@ DRAIN_FETCH_WAIT_MS = 250       # drain: rates come from broker timestamps; fewe
 
 # --- the corpus ------------------------------------------------------------------------------------
 
-def keyed_articles(messages: list, n: int, prefix: str) -> list[tuple[bytes, bytes]]:
+def keyed_articles(messages: list, n: int, prefix: str, unseen_words: int = 0,
+                   start: int = 0) -> list[tuple[bytes, bytes]]:
     """``n`` messages cycling over ``messages`` (streams.inputs.Message), each a JSON article whose ``id`` is
     its unique key ``<prefix>-<i>``: the pipeline keys its output by that id, so latency can be matched by key.
-    Text and HTML messages are wrapped as ``{"id", "text"|"html"}`` (the same parser runs on them)."""
+    Text and HTML messages are wrapped as ``{"id", "text"|"html"}`` (the same parser runs on them).
+
+    ``unseen_words``: each article also gets a closing line of that many made-up names that no other article has
+    (see :func:`unseen_names`; ``start`` numbers the first article), so that a run over a repeated corpus still
+    brings new words all along, as a live stream of news does."""
     bases = [_as_object(m.value) for m in messages]
     out = []
-    for i in range(n):
+    for i in range(start, start + n):
         key = f"{prefix}-{i}"
         article = dict(bases[i % len(bases)], id=key)
+        if unseen_words:
+            _append_line(article, "Reporting by " + ", ".join(unseen_names(i, unseen_words)) + ".")
         out.append((key.encode(), orjson.dumps(article)))
     return out
+
+
+_SYLLABLES = ("ka", "lo", "mir", "zan", "vek", "tor", "qui", "bel", "dra", "sun", "pha", "gor", "nel", "xi", "ru",
+              "wen")
+
+
+def unseen_names(index: int, k: int) -> list[str]:
+    """``k`` made-up capitalised names for article ``index``, none shared with another (index, j): the number
+    ``index * k + j`` written in base 16 with a syllable a digit (at least three syllables)."""
+    names = []
+    for n in range(index * k, index * k + k):
+        syllables = []
+        while n or len(syllables) < 3:
+            syllables.append(_SYLLABLES[n % 16])
+            n //= 16
+        names.append("".join(syllables).capitalize())
+    return names
+
+
+def _append_line(article: dict, line: str) -> None:
+    for field in ("text", "content"):
+        if isinstance(article.get(field), str):
+            article[field] += "\n\n" + line
+            return
+    html = article.get("html")
+    if isinstance(html, str):
+        at = html.lower().rfind("</body>")
+        at = len(html) if at < 0 else at
+        article["html"] = f"{html[:at]}<p>{line}</p>{html[at:]}"
 
 
 def _as_object(value: bytes) -> dict:
