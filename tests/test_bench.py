@@ -91,7 +91,8 @@ def test_report_shows_worker_stages_ratios_and_memory():
                      "peak_rss_bytes": 2**28},
         "ratios": {"fast_vs_ceiling": 0.01, "fast_p99": 0.9, "ner_vs_ner_blis": 1.6},
         "long": {"articles": 1000, "mode": "fast", "note": "n", "samples": [
-            {"done": 0, "elapsed": 0.0, "tree_rss": 2**30, "main_rss": 2**28}]},
+            {"done": 0, "elapsed": 0.0, "tree_rss": 2**30, "main_rss": 2**28},
+            {"done": 500, "elapsed": 9.6, "tree_rss": 2**30 + 2**27, "tree_floor": 2**30, "main_rss": 2**28}]},
     }
     text = report.render(results)
     assert "| (d) fast | 100 | 10.0 | 0.01x | 5.0 | 400 ms | 800 ms | 900 ms | 50/50 | 150.0 | 3.0 | 900 MB |" in text
@@ -100,6 +101,8 @@ def test_report_shows_worker_stages_ratios_and_memory():
     assert "| fast mode / (a) ceiling, throughput | 0.01x | >= 0.5x | **no** |" in text
     assert "| fast mode p99 latency at the offered load | 900 ms | < 1 s | yes |" in text
     assert "### Resident memory over 1000 articles (fast mode worker)" in text
+    assert "| 0 | 0 s | 1024 MB | – | 256 MB |" in text            # a report from before the lowest reading
+    assert "| 500 | 10 s | 1152 MB | 1024 MB | 256 MB |" in text
     assert ("| (c') for reference: the same pipe as spaCy loads it by default (cython-blis), 2 processes, nlp.pipe "
             "batch 16, no Kafka | 100 | 12.5 | – | – | – | – | – | – | 150.0 | – | 256 MB |") in text
     assert "| (c) / (c'): what the OpenBLAS matrix products give the model alone | 1.60x | – | – |" in text

@@ -289,16 +289,17 @@ class Bench:
         chunk = max(100, min(2000, n // 20))
         bound = self.settings.pipeline.dedupe_max_articles     # the worker inherits the same environment
         samples, published, started = [], 0, time.monotonic()
-        next_sample = 0
+        next_sample, floor = 0, None
         try:
             while True:
                 done = reader.count(finals)
+                tree = measure.process_tree([child.process.pid])
+                tree_rss = sum(r for _c, r in tree.values())
+                floor = tree_rss if floor is None else min(floor, tree_rss)
                 if done >= next_sample or done >= n:
-                    tree = measure.process_tree([child.process.pid])
-                    samples.append({"done": done, "elapsed": time.monotonic() - started,
-                                    "tree_rss": sum(r for _c, r in tree.values()),
-                                    "main_rss": tree.get(child.process.pid, (0, 0))[1]})
-                    next_sample = done + max(1, n // 20)
+                    samples.append({"done": done, "elapsed": time.monotonic() - started, "tree_rss": tree_rss,
+                                    "tree_floor": floor, "main_rss": tree.get(child.process.pid, (0, 0))[1]})
+                    next_sample, floor = done + max(1, n // 20), None
                 if done >= n or not child.alive() or time.monotonic() - started > self.args.long_timeout:
                     break
                 if published < n and published - done < chunk:
