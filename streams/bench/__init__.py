@@ -9,7 +9,8 @@
 For each Kafka system: backlog-drain throughput, then end-to-end latency at a steady offered load (a paced
 producer at ``--load-fraction`` of that system's drain rate), CPU seconds and peak resident memory of its
 process tree; for the workers also the per-stage times from their /metrics. ``--long N`` watches a worker's
-memory over N articles (``--long-mode``), each with made-up words of its own (``--long-unseen-words``). The report goes to docs/BENCHMARKS.md between markers (see report.py).
+memory over N articles (``--long-mode``), each with made-up words of its own (``--long-unseen-words``). The
+report goes to docs/BENCHMARKS.md between markers (see report.py).
 """
 from __future__ import annotations
 
