@@ -16,26 +16,15 @@ capitalised words: strings that stay for good, a fixed few hundred KB.
 """
 from __future__ import annotations
 
-import gzip
-from importlib import resources
+from itertools import islice
+
+from streams.data import word_zipf
 
 CACHE_WORDS = 8000          # most frequent English words put in a tokenizer's cache, lower case ...
 CACHE_CAPITALISED = 2000    # ... and this many of them capitalised (spaCy's cache holds 10,000 chunks by default)
 
 
-def frequent_words(n: int) -> list[str]:
-    """The ``n`` most frequent English words (streams/data/english_word_zipf.tsv.gz is sorted by frequency)."""
-    words: list[str] = []
-    with resources.files("streams.data").joinpath("english_word_zipf.tsv.gz").open("rb") as raw, \
-            gzip.open(raw, "rt", encoding="utf-8") as lines:
-        for line in lines:
-            words.append(line.split("\t", 1)[0])
-            if len(words) >= n:
-                break
-    return words
-
-
 def warm_tokenizer_cache(tokenizer) -> None:
     """Tokenize the most frequent words once, outside any memory zone, so that they sit in ``tokenizer``'s cache."""
-    words = frequent_words(CACHE_WORDS)
+    words = list(islice(word_zipf(), CACHE_WORDS))        # the table runs from the most frequent word down
     tokenizer(" ".join(words + [w.capitalize() for w in words[:CACHE_CAPITALISED]]))

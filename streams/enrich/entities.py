@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from streams.data import word_zipf
 from streams.spacy_memory import warm_tokenizer_cache
 from streams.textscan import break_long_runs, find_whole, find_whole_many
 
@@ -96,14 +97,6 @@ def load_aliases() -> dict[str, tuple[str, str]]:
 @lru_cache(maxsize=1)
 def _alias_forms() -> frozenset[str]:
     return frozenset(f for c, e in _alias_data().items() for f in [c] + e["aliases"])
-
-
-@lru_cache(maxsize=1)
-def _word_zipf() -> dict[str, float]:
-    import gzip
-    with resources.files("streams.data").joinpath("english_word_zipf.tsv.gz").open("rb") as raw, \
-            gzip.open(raw, "rt", encoding="utf-8") as fh:
-        return {w: float(z) for w, z in (line.rstrip("\n").split("\t") for line in fh)}
 
 
 def _gazetteer():
@@ -190,7 +183,7 @@ def _recase_word(word: str, vocab: dict[str, Counter], line_kind: str) -> str:
         return low
     if place_kind(title) or is_demonym(title) or _is_first_name(word):
         return title
-    if _word_zipf().get(low, 0.0) >= COMMON_WORD_ZIPF:
+    if word_zipf().get(low, 0.0) >= COMMON_WORD_ZIPF:
         return low
     return title if line_kind == "caps" else word
 
@@ -356,7 +349,7 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
             first = m.group(2).split()[0]
             last = m.group(2).split()[-1]
             if _is_first_name(first) and not place_kind(last) and not is_demonym(last) \
-                    and _word_zipf().get(last.lower(), 0.0) < 5.0:
+                    and word_zipf().get(last.lower(), 0.0) < 5.0:
                 spans.append((m.start(2), m.end(2)))
     return spans
 
@@ -453,7 +446,7 @@ def correct_in_context(text: str, mentions: list[Mention], view: str | None = No
         for m in mentions:
             t = _clean_text(m.text)
             if len(t) > 2 and t[:1].isupper() and m.label in ("PERSON", "ORG", "GPE", "LOC", "FAC") and (
-                    " " in t or _word_zipf().get(t.lower(), 0.0) < COMMON_WORD_ZIPF or place_kind(t)):
+                    " " in t or word_zipf().get(t.lower(), 0.0) < COMMON_WORD_ZIPF or place_kind(t)):
                 tagged.setdefault(t, Counter())[m.label] += 1
         for name, start, end in find_whole_many(view, tagged):
             if spans.free(start, end):

@@ -20,6 +20,7 @@ from typing import Iterable
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from streams.data import word_zipf
 from streams.enrich.tone import sentence_spans
 
 MAX_PHRASE_WORDS = 3
@@ -51,13 +52,6 @@ _EXTRA_STOP_WORDS = frozenset(
 
 
 @lru_cache(maxsize=1)
-def _zipf_table() -> dict[str, float]:
-    with resources.files("streams.data").joinpath("english_word_zipf.tsv.gz").open("rb") as raw:
-        with gzip.open(raw, "rt", encoding="utf-8") as lines:
-            return {word: float(zipf) for word, zipf in (line.rstrip("\n").split("\t") for line in lines)}
-
-
-@lru_cache(maxsize=1)
 def _verb_forms() -> frozenset[str]:
     with resources.files("streams.data").joinpath("english_verb_forms.txt.gz").open("rb") as raw:
         with gzip.open(raw, "rt", encoding="utf-8") as lines:
@@ -75,7 +69,7 @@ def is_verb_form(word: str) -> bool:
 
 
 def _rarity(word: str) -> float:
-    return max(0.0, ZIPF_CEILING - _zipf_table().get(word, UNKNOWN_ZIPF))
+    return max(0.0, ZIPF_CEILING - word_zipf().get(word, UNKNOWN_ZIPF))
 
 
 def _is_content(word: str) -> bool:
