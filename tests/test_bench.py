@@ -24,11 +24,11 @@ def bench_args(*argv: str) -> argparse.Namespace:
 
 
 @pytest.mark.integration
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(240)
 def test_quick_bench_writes_a_report_with_every_section(tmp_path):
     out, raw = tmp_path / "BENCHMARKS.md", tmp_path / "bench.json"
     out.write_text("# Benchmarks\n\nHand-written history that a rerun must keep.\n")
-    args = bench_args("--quick", "--systems", "aiokafka,ner,ner-blis", "--processes", "1", "--repeat", "2",
+    args = bench_args("--quick", "--systems", "aiokafka,ner,ner-blis,costs", "--processes", "1", "--repeat", "2",
                       "--output", str(out), "--json", str(raw))
 
     assert run_bench(load_settings(env={}), args) == 0
@@ -50,13 +50,17 @@ def test_quick_bench_writes_a_report_with_every_section(tmp_path):
     assert ner["articles"] == plain["articles"] and ner["entities"] == plain["entities"] > 0
     assert results["ratios"]["ner_vs_ner_blis"] > 0
     assert results["machine"]["cores"] and results["machine"]["libraries"]["spacy"]
+    costs = results["costs"]                                   # (e): once, not per round
+    assert costs["articles"] == 12 and costs["rounds"] == 1 and costs["ner_alone"] > 0
+    steps = {mode: costs["modes"][mode]["steps"] for mode in ("fast", "accurate")}
+    assert steps["accurate"]["ner_mentions"] > 0 and steps["fast"]["ner_mentions"] == 0
 
     text = out.read_text()
     assert text.startswith("# Benchmarks\n\nHand-written history that a rerun must keep.")
     assert text.count(report.BEGIN) == 1 and text.count(report.END) == 1
     for expected in ("- Command: `newsstreams bench", "--repeat 2", "measured 2 times, in interleaved rounds",
                      "(a) ceiling", "(c) NER bound", "(c') for reference",
-                     "### Against the targets"):
+                     "### (e) Where an article's CPU goes", "### Against the targets"):
         assert expected in text
 
 

@@ -5,6 +5,7 @@
     (c) NER bound  spaCy's NER pipe alone over the same texts and cores, no Kafka, loaded as the pipeline loads it
                    (OpenBLAS); ``ner-blis``: the same, loaded as spaCy does by default (cython-blis), for reference
     (d) fast, accurate   real ``newsstreams worker`` processes, their own topics and consumer group
+    (e) costs      each step of the pipeline timed on its own, one process, no Kafka   streams/bench/costs.py
 
 For each Kafka system: backlog-drain throughput, then end-to-end latency at a steady offered load (a paced
 producer at ``--load-fraction`` of that system's drain rate), CPU seconds and peak resident memory of its
@@ -36,7 +37,7 @@ from streams.kafka import ensure_topics
 
 log = logging.getLogger("newsstreams.bench")
 REPO = Path(__file__).resolve().parents[2]
-SYSTEMS = ("aiokafka", "faust", "ner", "ner-blis", "fast", "accurate")
+SYSTEMS = ("aiokafka", "faust", "ner", "ner-blis", "fast", "accurate", "costs")
 NER_BOUNDS = {"ner": ("ner", True), "ner-blis": ("ner_blis", False)}    # system -> (results key, openblas)
 LABELS = {"aiokafka": "(a) ceiling: aiokafka consume -> produce, one process",
           "faust": "(b) plain Faust agent passthrough",
@@ -44,6 +45,7 @@ LABELS = {"aiokafka": "(a) ceiling: aiokafka consume -> produce, one process",
           "accurate": "(d) newsstreams worker, accurate mode"}
 LONG_UNSEEN_WORDS = 10     # the 251 bundled articles add ~25 strings each to spaCy's; 10 made-up words add ~22
 QUICK = {"articles": 40, "accurate_articles": 12, "latency_seconds": 3.0, "latency_grace": 20.0, "timeout": 90.0}
+COST_ROUNDS = 3            # (e): best of this many passes over the distinct articles
 SHARED_MACHINE_NOTE = ("Taken on a shared 2-core machine with other jobs running: the figures are noisy; "
                        "compare ratios within one run rather than absolute numbers across runs.")
 
@@ -175,14 +177,19 @@ class Bench:
             "processes": self.processes, "fraction": self.args.load_fraction, "load_before": load_before,
             "corpus": f"{len(messages)} distinct articles from {', '.join(_short(p) for p in paths)}, repeated; "
                       "each sent with a unique id (repeats are near-duplicates: still fully enriched, then flagged)",
-            "systems": [], "ner": None, "ner_blis": None, "ratios": {}, "long": None,
+            "systems": [], "ner": None, "ner_blis": None, "costs": None, "ratios": {}, "long": None,
         }
-        runs: dict[str, list[dict]] = {name: [] for name in systems}
+        runs: dict[str, list[dict]] = {name: [] for name in systems if name != "costs"}
         rounds = max(1, self.args.repeat)
         texts = (measure.article_texts(measure.keyed_articles(messages, self.args.accurate_articles, "ner"),
                                        self.settings.pipeline) if set(systems) & set(NER_BOUNDS) else [])
+        if "costs" in systems:
+            values = [m.value for m in messages[:self.args.accurate_articles]]
+            log.info("bench: CPU of each step over %d distinct articles, one process, no Kafka", len(values))
+            results["costs"] = await asyncio.get_running_loop().run_in_executor(
+                None, measure.measure_costs, values, 1 if self.args.quick else COST_ROUNDS)
         for r in range(rounds):               # interleaved, so that the machine's drift touches every system alike
-            for name in systems:
+            for name in (s for s in systems if s != "costs"):
                 if name in NER_BOUNDS:
                     log.info("bench: %s bound on %d texts, %d processes (round %d/%d)", name, len(texts),
                              self.processes, r + 1, rounds)
@@ -193,7 +200,7 @@ class Bench:
                     n = self.args.accurate_articles if name == "accurate" else self.args.articles
                     log.info("bench: %s on %d articles (round %d/%d)", name, n, r + 1, rounds)
                     runs[name].append(await self.measure_system(name, messages, n, r))
-        for name in systems:
+        for name in (s for s in systems if s != "costs"):
             chosen = median_run(runs[name])
             if name in NER_BOUNDS:
                 results[NER_BOUNDS[name][0]] = chosen

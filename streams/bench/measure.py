@@ -571,6 +571,16 @@ def measure_ner_bound(texts: list[str], processes: int, batch_size: int = 16, op
     return result
 
 
+def measure_costs(values: list[bytes], rounds: int) -> dict:
+    """(e), streams.bench.costs, in a spawned process of its own: the bench's process loads no model."""
+    import multiprocessing
+
+    from streams.bench import costs
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(costs.measure_costs, values, ("fast", "accurate"), rounds).result()
+
+
 # --- the worker's own view: /metrics ---------------------------------------------------------------
 
 def stage_totals(metrics_text: str | None) -> dict[str, tuple[float, float]]:

@@ -152,6 +152,8 @@ def render(results: dict) -> str:
                     if d.get("seconds") and results["processes"] else None)
             lines.append(f"| {s['label']} | " + " | ".join(_ms(means.get(n)) for n in names) +
                          f" | {_ms(total)} | {_num(busy and busy * 100, '{:.0f} %')} |")
+    if results.get("costs"):
+        lines += [""] + render_costs(results["costs"], _rate(results, "aiokafka"), results.get("processes"))
     ratios = results.get("ratios") or {}
     lines += ["", "### Against the targets (issue 8)", "",
               "The CPU rows compare what an article costs (CPU seconds of the process tree per article, inverted so "
@@ -191,6 +193,49 @@ def render(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_costs(costs: dict, ceiling_rate: float | None = None, cores: int | None = None) -> list[str]:
+    """The (e) section: CPU an article of each step, per mode, and what the targets leave for it."""
+    from streams.bench.costs import labels
+
+    modes = [m for m in ("fast", "accurate") if m in costs["modes"]]
+    lines = ["### (e) Where an article's CPU goes (one process, no Kafka)", "",
+             f"`python -m streams.bench.costs` over {costs['articles']} distinct articles of the corpus, enriched and "
+             f"classified in batches of 16 as the pool does; CPU milliseconds an article, best of {costs['rounds']} "
+             f"round{'s' if costs['rounds'] != 1 else ''} after an untimed one. Each step's own time: a step called "
+             "inside another counts once, for itself. The worker adds Kafka, Faust and JSON in its main process, and "
+             "the broker, on top (the CPU columns of the first table).",
+             "", "| step | " + " | ".join(f"{m} mode" for m in modes) + " |", "|---|" + "---:|" * len(modes)]
+
+    def row(label: str, values: list) -> None:
+        lines.append(f"| {label} | " + " | ".join("–" if v is None else f"{v:.2f}" for v in values) + " |")
+
+    row("parse: raw message -> parsed record", [costs["modes"][m]["parse"] for m in modes])
+    for attr, label in labels().items():
+        values = [costs["modes"][m]["steps"].get(attr) for m in modes]
+        if any(values):
+            row(label, [v or None for v in values])
+    row("the rest of enrich + classify: JSON in and out, building the records",
+        [costs["modes"][m]["rest"] for m in modes])
+    row("**total**", [costs["modes"][m]["parse"] + costs["modes"][m]["total"] for m in modes])
+    ner = costs.get("ner_alone")
+    if ner:
+        row("spaCy's NER pipe alone over the same texts: the work of the bound (c)",
+            [ner if m == "accurate" else None for m in modes])
+    lines.append("")
+    if ner and "accurate" in modes:
+        acc = costs["modes"]["accurate"]
+        beside = acc["parse"] + acc["total"] - ner
+        lines.append(f"- Accurate mode spends {beside:.1f} ms an article here beside the NER pipe alone. Accurate >= "
+                     f"{TARGETS['accurate_vs_ner']}x of (c) leaves {ner / TARGETS['accurate_vs_ner'] - ner:.1f} ms an "
+                     "article beside the model, for these steps and for Kafka, Faust and the broker as well.")
+    if "fast" in modes and ceiling_rate and cores:
+        budget = cores * 1000 / (TARGETS["fast_vs_ceiling"] * ceiling_rate)
+        fast = costs["modes"]["fast"]
+        lines.append(f"- Fast >= {TARGETS['fast_vs_ceiling']}x of (a) leaves {budget:.2f} ms of CPU an article on "
+                     f"{cores} cores, everything included; fast mode's steps take {fast['parse'] + fast['total']:.1f}.")
+    return lines
+
+
 def _spread(run: dict) -> str:
     """' (lowest–highest)' throughput of a system's runs, when it ran more than once."""
     rates = run.get("rates") or []
@@ -212,8 +257,9 @@ HEADER = """# Benchmarks
 
 How fast newsstreams goes, against what: (a) a plain aiokafka consume -> produce passthrough (the ceiling),
 (b) a plain Faust agent doing the same, (c) spaCy's NER alone on the same texts and cores (the bound for
-accurate mode), (d) the real worker in `fast` and `accurate` mode. All measured in one run on the same articles
-by `newsstreams bench` (streams/bench/); see `newsstreams bench --help`.
+accurate mode), (d) the real worker in `fast` and `accurate` mode, (e) each step's CPU in one process without
+Kafka. All measured in one run on the same articles by `newsstreams bench` (streams/bench/); see `newsstreams bench
+--help`.
 
 """
 
