@@ -14,6 +14,7 @@ import gzip
 import math
 import re
 from bisect import bisect_right
+from collections import Counter
 from functools import lru_cache
 from importlib import resources
 from typing import Iterable
@@ -87,20 +88,25 @@ def _key(words: tuple[str, ...]) -> tuple[str, ...]:
     return words[:-1] + (last,)
 
 
-def _phrases(text: str, blocked: list[tuple[int, int]]) -> Iterable[tuple[str, ...]]:
-    """Every 1-3 word run of content words of every sentence of `text`, lowercased."""
-    inside = _inside_any(blocked)
+def _phrases(text: str, blocked: list[tuple[int, int]]) -> list[tuple[str, ...]]:
+    """Every 1-3 word run of content words of every sentence of `text`, lowercased, in reading order (of each run:
+    its single words, then its pairs, then its triples)."""
+    inside = _inside_any(blocked) if blocked else None
+    phrases: list[tuple[str, ...]] = []
     for start, end in sentence_spans(text):
         run: list[str] = []
         for token in _TOKEN.finditer(text, start, end):
             lower, content, possessive = _word_info(token.group())
-            if content and not inside(token.start()):
+            if content and (inside is None or not inside(token.start())):
                 run.append(lower)
                 if not possessive:
                     continue
-            yield from _ngrams(run)
-            run = []
-        yield from _ngrams(run)
+            if run:
+                _add_ngrams(run, phrases)
+                run = []
+        if run:
+            _add_ngrams(run, phrases)
+    return phrases
 
 
 @lru_cache(maxsize=50_000)          # bounded: ~10 MB at most
@@ -128,10 +134,10 @@ def _inside_any(spans: list[tuple[int, int]]):
     return inside
 
 
-def _ngrams(run: list[str]) -> Iterable[tuple[str, ...]]:
-    for n in range(1, min(MAX_PHRASE_WORDS, len(run)) + 1):
-        for i in range(len(run) - n + 1):
-            yield tuple(run[i:i + n])
+def _add_ngrams(run: list[str], phrases: list[tuple[str, ...]]) -> None:
+    phrases.extend((word,) for word in run)
+    for n in range(2, min(MAX_PHRASE_WORDS, len(run)) + 1):
+        phrases.extend(zip(*(run[i:] for i in range(n))))
 
 
 def extract_keywords(text: str, title: str = "", entities: Iterable[dict] = (), k: int = 10) -> list[str]:
@@ -141,9 +147,9 @@ def extract_keywords(text: str, title: str = "", entities: Iterable[dict] = (), 
     counts: dict[tuple[str, ...], int] = {}
     surface: dict[tuple[str, ...], tuple[str, ...]] = {}
     spans = [(e["start"], e["end"]) for e in entities]
-    for phrase in _phrases(text, spans):
+    for phrase, count in Counter(_phrases(text, spans)).items():    # in order of first occurrence
         key = _key(phrase)
-        counts[key] = counts.get(key, 0) + 1
+        counts[key] = counts.get(key, 0) + count
         surface.setdefault(key, phrase)
     entity_keys = set()
     for entity in entities:
