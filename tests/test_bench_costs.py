@@ -24,9 +24,14 @@ class FakeClock:
         self.now += seconds
 
 
-def test_a_step_called_inside_another_counts_once_for_itself(monkeypatch):
-    clock = FakeClock()
-    monkeypatch.setattr(costs.time, "process_time", clock)
+@pytest.fixture
+def clock(monkeypatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(costs.time, "process_time", fake)
+    return fake
+
+
+def test_a_step_called_inside_another_counts_once_for_itself(clock):
     timer = costs.StepTimer()
 
     def inner():
@@ -44,9 +49,7 @@ def test_a_step_called_inside_another_counts_once_for_itself(monkeypatch):
     assert dict(timer.seconds) == {"outer": 1.5, "inner": 6.0}
 
 
-def test_a_step_that_raises_is_timed_and_the_error_goes_on(monkeypatch):
-    clock = FakeClock()
-    monkeypatch.setattr(costs.time, "process_time", clock)
+def test_a_step_that_raises_is_timed_and_the_error_goes_on(clock):
     timer = costs.StepTimer()
 
     def broken():
