@@ -65,6 +65,7 @@ _CONNECTORS = frozenset({"of", "for", "and", "the", "on", "in", "de", "du", "des
 ACRONYM_WINDOW = 120
 _SHOUTED = re.compile(r"\b(?=[A-Z]{3,}\b)[A-Z]*[AEIOUY][A-Z]*\b")
 _SENTENCE_END = re.compile(r"[.!?:;\"”]\s*$")
+_SENTENCE_OPENERS = ".!?:\"“'‘(-–—"          # after one of these, a word's capital says nothing
 
 
 @dataclass(slots=True)
@@ -155,17 +156,27 @@ def _line_kind(words: list[str]) -> str:
     return ""
 
 
-def _case_vocabulary(text: str, skip: set[int]) -> dict[str, Counter]:
-    """lower-cased word -> Counter of its spellings in the article's ordinary lines, sentence starts left out."""
+def _case_vocabulary(text: str, skip: set[int], wanted: set[str]) -> dict[str, Counter]:
+    """lower-cased word -> Counter of its spellings in the article's ordinary lines, sentence starts left out; only
+    for the lower-cased words in ``wanted`` (those of the lines to re-case)."""
     vocab: dict[str, Counter] = {}
     for i, line in enumerate(text.split("\n")):
-        if i not in skip:
-            for m in _WORD.finditer(line):
-                w = m.group().rstrip(".")
-                before = line[:m.start()].rstrip()
-                if not before or before[-1] in ".!?:\"“'‘(-–—":
-                    continue
-                vocab.setdefault(w.lower(), Counter())[w] += 1
+        if i in skip:
+            continue
+        for m in _WORD.finditer(line):
+            w = m.group().rstrip(".")
+            low = w.lower()
+            if low not in wanted:
+                continue
+            j = m.start() - 1                         # the character before the word, spaces skipped
+            while j >= 0 and line[j].isspace():
+                j -= 1
+            if j < 0 or line[j] in _SENTENCE_OPENERS:
+                continue
+            forms = vocab.get(low)
+            if forms is None:
+                forms = vocab[low] = Counter()
+            forms[w] += 1
     return vocab
 
 
@@ -215,7 +226,9 @@ def restore_case(text: str) -> str:
     shouted = {i for i, line in enumerate(lines) if i not in kinds and _SHOUTED.search(line)}
     if not kinds and not shouted:
         return text
-    vocab = _case_vocabulary(text, set(kinds))
+    wanted = {w.lower() for i in kinds for w in _WORD.findall(lines[i])}
+    wanted.update(m.group().lower() for i in shouted for m in _SHOUTED.finditer(lines[i]))
+    vocab = _case_vocabulary(text, set(kinds), wanted)
     for i in shouted:                                 # "WIGAN, England": a dateline's capitals, word by word
         lines[i] = _SHOUTED.sub(lambda m: _recase_shouted(m.group(), vocab), lines[i])
     for i, kind in kinds.items():
