@@ -552,6 +552,7 @@ def _person_consistency(text: str, view: str, mentions: list[Mention], spans: _S
 
 # --- per-mention corrections -----------------------------------------------------------------------
 
+@lru_cache(maxsize=4096)            # the corrections clean each mention's text up to five times; bounded
 def _clean_text(raw: str) -> str:
     text = raw.strip()
     if _ABBREVIATION.match(text):                   # "U.S." keeps its final dot
