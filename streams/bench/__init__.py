@@ -179,7 +179,8 @@ class Bench:
                       "each sent with a unique id (repeats are near-duplicates: still fully enriched, then flagged)",
             "systems": [], "ner": None, "ner_blis": None, "costs": None, "ratios": {}, "long": None,
         }
-        runs: dict[str, list[dict]] = {name: [] for name in systems if name != "costs"}
+        repeated = [name for name in systems if name != "costs"]       # (e) runs once, with rounds of its own
+        runs: dict[str, list[dict]] = {name: [] for name in repeated}
         rounds = max(1, self.args.repeat)
         texts = (measure.article_texts(measure.keyed_articles(messages, self.args.accurate_articles, "ner"),
                                        self.settings.pipeline) if set(systems) & set(NER_BOUNDS) else [])
@@ -189,7 +190,7 @@ class Bench:
             results["costs"] = await asyncio.get_running_loop().run_in_executor(
                 None, measure.measure_costs, values, 1 if self.args.quick else COST_ROUNDS)
         for r in range(rounds):               # interleaved, so that the machine's drift touches every system alike
-            for name in (s for s in systems if s != "costs"):
+            for name in repeated:
                 if name in NER_BOUNDS:
                     log.info("bench: %s bound on %d texts, %d processes (round %d/%d)", name, len(texts),
                              self.processes, r + 1, rounds)
@@ -200,7 +201,7 @@ class Bench:
                     n = self.args.accurate_articles if name == "accurate" else self.args.articles
                     log.info("bench: %s on %d articles (round %d/%d)", name, n, r + 1, rounds)
                     runs[name].append(await self.measure_system(name, messages, n, r))
-        for name in (s for s in systems if s != "costs"):
+        for name in repeated:
             chosen = median_run(runs[name])
             if name in NER_BOUNDS:
                 results[NER_BOUNDS[name][0]] = chosen
