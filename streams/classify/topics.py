@@ -93,7 +93,7 @@ def extract_ngrams(text: str, model: TopicModel) -> list[str]:
         return tokens
     ngrams = list(tokens) if low == 1 else []
     for n in range(max(low, 2), high + 1):
-        ngrams.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+        ngrams.extend(map(" ".join, zip(*(tokens[i:] for i in range(n)))))
     return ngrams
 
 
@@ -102,9 +102,7 @@ def tfidf_vector(text: str, model: TopicModel) -> dict[int, float]:
 
     Equals one row of the fitted ``TfidfVectorizer.transform``; empty when no known term occurs.
     """
-    counts = Counter(
-        model.vocabulary[gram] for gram in extract_ngrams(text, model) if gram in model.vocabulary
-    )
+    counts = Counter([j for j in map(model.vocabulary.get, extract_ngrams(text, model)) if j is not None])
     weights = {j: (1.0 + math.log(tf)) * model.idf[j] for j, tf in counts.items()}
     norm = math.sqrt(sum(w * w for w in weights.values()))
     return {j: w / norm for j, w in weights.items()} if norm > 0 else {}
