@@ -47,6 +47,7 @@ def domain_of(url: str | None, source: str | None = None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4)          # the content hash and the signature of one article normalise the same text
 def normalized_text(text: str) -> str:
     """Case-folded words only: the form that content hashes and signatures are computed over."""
     return " ".join(_WORD.findall(text.casefold()))
