@@ -1,7 +1,7 @@
 """The seed article is the golden test of the scraped-text parser, field by field."""
 from streams.parse.authors import clean_authors
 from streams.parse.boilerplate import boilerplate_kind, strip_boilerplate
-from streams.parse.text import parse_scraped_text
+from streams.parse.text import clean_lines, parse_scraped_text
 
 TITLE = "Backed Free Syrian Army Group Shoots Down Russian Jet, Kills Pilot"
 
@@ -211,3 +211,8 @@ def test_one_author_cleaner_for_text_and_html():
     assert clean_authors("Contributed by Zero Hedge") == []
     assert clean_authors("Giovani") == ["Giovani"] and clean_authors("Giovani", min_words=2) == []
     assert names_in_byline("LifeNews.com, Jane Roe") == ["Jane Roe"]
+
+
+def test_lines_lose_zero_width_characters_and_keep_everything_else():
+    assert clean_lines("Dam\u200bascus\ufeff  said\u2060\r\n\u200c\u200d\n  Aleppo\u200e  ") == \
+        ["Damascus said", "Aleppo\u200e"]          # U+200E (a direction mark) is not zero-width space: kept
