@@ -130,7 +130,7 @@ def test_the_report_shows_each_step_and_what_the_targets_leave():
     assert "| NER: spaCy over the batch (memory zones, case restoration, corrections) | – | 38.00 |" in text
     assert "| dates |" not in text                                    # a step no mode spent time in is left out
     assert "| **total** | 7.50 | 44.00 |" in text
-    assert "| spaCy's NER pipe alone over the same texts: the work of the bound (c) | – | 36.00 |" in text
+    assert "| spaCy's NER pipe alone over the same texts, one pass: the work of the bound (c) | – | 36.00 |" in text
     assert "spends 8.0 ms an article here beside the NER pipe alone" in text
     assert "leaves 4.0 ms an article beside the model" in text           # 36 / 0.9 - 36
     assert "Fast >= 0.5x of (a) leaves 0.80 ms of CPU an article on 2 cores" in text

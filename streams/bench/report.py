@@ -219,7 +219,7 @@ def render_costs(costs: dict, ceiling_rate: float | None = None, cores: int | No
     row("**total**", [costs["modes"][m]["parse"] + costs["modes"][m]["total"] for m in modes])
     ner = costs.get("ner_alone")
     if ner:
-        row("spaCy's NER pipe alone over the same texts: the work of the bound (c)",
+        row("spaCy's NER pipe alone over the same texts, one pass: the work of the bound (c)",
             [ner if m == "accurate" else None for m in modes])
     lines.append("")
     if ner and "accurate" in modes:
