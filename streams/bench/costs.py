@@ -20,7 +20,6 @@ import importlib
 import time
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
@@ -84,16 +83,6 @@ def timed_steps(timer: StepTimer, steps=STEPS):
             setattr(module, attr, original)
 
 
-@dataclass
-class ModeCosts:
-    """CPU milliseconds per article of one mode: parsing, each step, the rest of enrich + classify, the total."""
-    mode: str
-    parse: float = 0.0
-    steps: dict[str, float] = field(default_factory=dict)
-    rest: float = 0.0                       # JSON in and out, building records, counting entities, stage timing
-    total: float = 0.0
-
-
 def measure_costs(values: list[bytes], modes=("fast", "accurate"), rounds: int = 3) -> dict:
     """Per-article CPU of each step over the raw messages ``values`` (best of ``rounds``, the round with the lowest
     enrich + classify total), and of spaCy's NER pipe alone (one pass) when accurate mode is among ``modes``."""
@@ -122,10 +111,11 @@ def measure_costs(values: list[bytes], modes=("fast", "accurate"), rounds: int =
                 best = (total, dict(timer.seconds))
         total, steps = best if best else (0.0, {})
         per = 1000 / max(1, n)
-        costs = ModeCosts(mode, parse=1000 * parse_s / max(1, len(values)),
-                          steps={attr: steps.get(attr, 0.0) * per for _, attr, _ in STEPS},
-                          rest=(total - sum(steps.values())) * per, total=total * per)
-        out["modes"][mode] = costs.__dict__
+        # CPU milliseconds an article: parsing, each step, the rest of enrich + classify (JSON in and out, building
+        # the records), and enrich + classify in all
+        out["modes"][mode] = {"mode": mode, "parse": 1000 * parse_s / max(1, len(values)),
+                              "steps": {attr: steps.get(attr, 0.0) * per for _, attr, _ in STEPS},
+                              "rest": (total - sum(steps.values())) * per, "total": total * per}
     if "accurate" in modes and parsed:
         from streams.enrich.entities import load_ner_model
 
