@@ -1,9 +1,7 @@
 """What the agents do with a batch of events: hand it to the pipeline, send the outcomes, count them.
 
 Delivery contract (see faust-notes.md): an agent's batch is acked when its loop asks for the next batch,
-so every handler below returns only after the broker has acknowledged every message the batch caused. Within a
-batch, each chunk's outputs are sent as soon as the pool returns it (in the items' order), while the pool works
-on the next chunks: the pool does not sit idle while the broker takes a whole batch.
+so every handler below returns only after the broker has acknowledged every message the batch caused.
 Nothing raises out of a handler for a bad article: it becomes a dead letter. A failing send is retried
 until the broker takes it (the partition waits; nothing is skipped).
 """
@@ -12,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from contextlib import aclosing
-from typing import Any, AsyncIterator, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import orjson
 from aiokafka.errors import KafkaError
@@ -51,17 +48,13 @@ class StageRunner:
         # Too large for the pool's pipes and for any article: dead-letter in place, without copying it around.
         oversized = [i for i in items if len(i.value) > limits.max_message_bytes]
         normal = [i for i in items if len(i.value) <= limits.max_message_bytes]
-        if oversized:
-            limit = limits.max_message_bytes
-            await self._send_parsed([self._dead("parse", i, BadArticle(
-                "too_large", f"message of {len(i.value)} bytes exceeds the limit of {limit}")) for i in oversized])
-        async with aclosing(self._run_in_order("parse", parse_batch, normal, limits)) as chunks:
-            async for outcomes in chunks:       # a chunk's outputs go out while the pool parses the next chunk
-                await self._send_parsed(outcomes)
-
-    async def _send_parsed(self, outcomes: list[Outcome]) -> None:
-        await self._send_all([(self.topics.parsed if o.ok else self.topics.dlq, o.key, o.value, o.headers or None)
-                              for o in outcomes])
+        outcomes = [self._dead("parse", i, BadArticle("too_large", f"message of {len(i.value)} bytes exceeds "
+                                                       f"the limit of {limits.max_message_bytes}"))
+                    for i in oversized]
+        outcomes += await self._run("parse", parse_batch, normal, limits)
+        sends = [(self.topics.parsed if o.ok else self.topics.dlq, o.key, o.value, o.headers or None)
+                 for o in outcomes]
+        await self._send_all(sends)
         for o in outcomes:
             if o.ok:
                 metrics.count_ok("parse", o.stage_seconds.get("parse"), rates=self.rates)
@@ -74,12 +67,7 @@ class StageRunner:
         items = [_item(e) for e in events]
         for item in items:
             self._judge_duplicate(item)
-        pipeline = self.settings.pipeline
-        async with aclosing(self._run_in_order("enrich", enrich_batch, items, pipeline.mode, pipeline)) as chunks:
-            async for outcomes in chunks:       # a chunk's outputs go out while the pool enriches the next chunk
-                await self._send_enriched(outcomes)
-
-    async def _send_enriched(self, outcomes: list[Outcome]) -> None:
+        outcomes = await self._run("enrich", enrich_batch, items, self.settings.pipeline.mode, self.settings.pipeline)
         sends = []
         for o in outcomes:
             if o.ok:
@@ -134,61 +122,36 @@ class StageRunner:
 
     # --- shared ---------------------------------------------------------------------------------------
 
-    async def _run_in_order(self, stage: str, fn, items: list[Item], *args) -> AsyncIterator[list[Outcome]]:
-        """The items' outcomes in their order, a chunk at a time, as soon as the pool has them; items that failed
-        for an unexpected reason are retried one by one, up to max_attempts, before their chunk is yielded."""
-        if not items:
-            return
-        metrics.BATCH_SIZE.labels(stage=stage).observe(len(items))
-        async with aclosing(self._in_pool(stage, fn, items, *args)) as chunks:
-            async for chunk, outcomes in chunks:
-                final = []
-                for item, outcome in zip(chunk, outcomes):
-                    while not outcome.ok and outcome.retry and item.attempts < self.settings.pipeline.max_attempts:
-                        metrics.count_error(stage)
-                        item.attempts += 1
-                        outcome = await self._in_pool_one(stage, fn, item, *args)
-                    if not outcome.ok and not outcome.value:      # the pool failed, not the article: no letter yet
-                        why = ("a pool process died on this article" if outcome.reason == "worker_crash"
-                               else "the process pool failed on this article")
-                        outcome = self._dead(stage, item, RuntimeError(f"{why} {item.attempts} times"),
-                                             reason=outcome.reason)
-                    final.append(outcome)
-                yield final
-
     async def _run(self, stage: str, fn, items: list[Item], *args) -> list[Outcome]:
-        """All of :meth:`_run_in_order`'s outcomes at once."""
-        out: list[Outcome] = []
-        async with aclosing(self._run_in_order(stage, fn, items, *args)) as chunks:
-            async for outcomes in chunks:
-                out.extend(outcomes)
-        return out
+        """Run a batch function in the pool; retry unexpected failures one by one, up to max_attempts."""
+        if not items:
+            return []
+        metrics.BATCH_SIZE.labels(stage=stage).observe(len(items))
+        outcomes = await self._in_pool(stage, fn, items, *args)
+        final = []
+        for item, outcome in zip(items, outcomes):
+            while not outcome.ok and outcome.retry and item.attempts < self.settings.pipeline.max_attempts:
+                metrics.count_error(stage)
+                item.attempts += 1
+                outcome = (await self._in_pool(stage, fn, [item], *args))[0]
+            if not outcome.ok and not outcome.value:      # the pool failed, not the article: no letter yet
+                why = ("a pool process died on this article" if outcome.reason == "worker_crash"
+                       else "the process pool failed on this article")
+                outcome = self._dead(stage, item, RuntimeError(f"{why} {item.attempts} times"), reason=outcome.reason)
+            final.append(outcome)
+        return final
 
-    async def _in_pool(self, stage: str, fn, items: list[Item],
-                       *args) -> AsyncIterator[tuple[list[Item], list[Outcome]]]:
-        """(items, their outcomes) chunk by chunk, in order; when the pool itself fails (a process died, an item
-        or result could not cross the process boundary), the items not yet returned come back as retriable
-        failures: never an exception, so the agent never stops."""
-        done = 0
+    async def _in_pool(self, stage: str, fn, items: list[Item], *args) -> list[Outcome]:
+        """The batch function's outcomes, or retriable failures when the pool itself fails (a process died, an
+        item or result could not cross the process boundary): never an exception, so the agent never stops."""
         try:
-            async with aclosing(self.pool.map_in_order(fn, items, *args, weight=_cost)) as chunks:
-                async for start, outcomes in chunks:
-                    chunk = items[start:start + len(outcomes)]
-                    done = start + len(outcomes)
-                    yield chunk, outcomes
-            return
+            return await self.pool.map_chunks(fn, items, *args, weight=_cost)
         except PoolCrashed:
             reason = "worker_crash"
         except Exception:   # noqa: BLE001 - anything else escaping here would stop the agent and its partitions
-            log.exception("the process pool failed on a batch of %d %s item(s)", len(items) - done, stage)
+            log.exception("the process pool failed on a batch of %d %s item(s)", len(items), stage)
             reason = "unexpected_error"
-        yield items[done:], [Outcome(False, i.key, b"", stage, reason=reason, retry=True) for i in items[done:]]
-
-    async def _in_pool_one(self, stage: str, fn, item: Item, *args) -> Outcome:
-        async with aclosing(self._in_pool(stage, fn, [item], *args)) as chunks:
-            async for _, outcomes in chunks:
-                return outcomes[0]
-        raise AssertionError("the pool returned nothing for an item")   # _in_pool yields every item it is given
+        return [Outcome(False, i.key, b"", stage, reason=reason, retry=True) for i in items]
 
     def _dead(self, stage: str, item: Item, exc: Exception, reason: str | None = None) -> Outcome:
         letter = dead_letter(stage, exc, item.value, key=item.key, source=item.source,

@@ -1,10 +1,9 @@
 """A process pool for the CPU-heavy stages, so the event loop (Kafka I/O, heartbeats, metrics) never blocks.
 
-Each pool process loads the models once (``warm_up``). A batch is cut into a few contiguous chunks per process,
-of nearly equal total size; all are queued at once, a process takes the next chunk when it is free, and the
-results come back chunk by chunk in the items' order (``map_in_order``), so that the caller can send one chunk's
-outputs while the processes work on the next ones. A process that dies (OOM, segfault) breaks the executor: the
-pool is replaced (once, whichever stage saw it) and the caller retries the items not yet returned.
+Each pool process loads the models once (``warm_up``). A batch is split into one chunk per process, balanced
+by the items' sizes; the chunks run in parallel and the results come back in the items' order. A process that
+dies (OOM, segfault) breaks the executor: the pool is replaced (once, whichever stage saw it) and the caller
+retries the batch's items.
 """
 from __future__ import annotations
 
@@ -14,20 +13,13 @@ import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from bisect import bisect_left
-from itertools import accumulate
-from typing import AsyncIterator, Callable, Sequence, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 from streams.metrics import POOL_RESTARTS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
-# Chunks a batch is cut into, per pool process. One chunk a process leaves the pool idle while the agent sends the
-# batch's outputs and waits for the broker; two let a process start on the next chunk while the outputs of the
-# previous one are sent (docs/BENCHMARKS.md, session 7), at the cost of smaller NER batches (8 instead of 16 of a
-# 32-article batch on 2 cores: the same speed, measured) and one more round trip to a process per chunk.
-CHUNKS_PER_PROCESS = 2
 
 
 class PoolCrashed(RuntimeError):
@@ -81,68 +73,42 @@ class StagePool:
                 broken.shutdown(wait=False, cancel_futures=True)
             self.start()
 
-    async def map_in_order(self, fn: Callable[..., list[R]], items: Sequence[T], *args,
-                           weight: Callable[[T], float] = lambda item: 1.0,
-                           chunks_per_process: int = CHUNKS_PER_PROCESS) -> AsyncIterator[tuple[int, list[R]]]:
-        """``(start, fn(items[start:end], *args))`` for contiguous chunks of ``items``, in order, each as soon as
-        it and every chunk before it are done.
-
-        All chunks are queued at once: while the caller handles one chunk's results, the processes go on with the
-        next. Chunks are cut by ``weight`` (e.g. the message size: a long article costs more), so that they take
-        about as long. A dead process raises :class:`PoolCrashed` (after the pool is replaced) at the first chunk
-        not yet returned: the caller knows which items came back, and retries the rest.
-        """
-        if not items:
-            return
-        loop = asyncio.get_running_loop()
-        bounds = contiguous_chunks([weight(item) for item in items], self.size * max(1, chunks_per_process))
-        executor = self.executor
-        futures = [loop.run_in_executor(executor, fn, list(items[start:end]), *args) for start, end in bounds]
-        try:
-            for (start, _), future in zip(bounds, futures):
-                try:
-                    results = await future
-                except BrokenProcessPool:
-                    await loop.run_in_executor(None, self._restart, executor)
-                    raise PoolCrashed("a pool process died during the batch") from None
-                yield start, results
-        finally:            # the caller stopped early, or a chunk failed: the others are not waited for
-            for future in futures:
-                if not future.done():
-                    future.cancel()
-                elif not future.cancelled():
-                    future.exception()      # retrieved, so that asyncio does not log it as never retrieved
-
     async def map_chunks(self, fn: Callable[..., list[R]], items: Sequence[T], *args,
                          weight: Callable[[T], float] = lambda item: 1.0) -> list[R]:
-        """``fn`` over all of ``items`` in the pool (see :meth:`map_in_order`); the results in the items' order."""
-        out: list[R] = []
-        async for _, results in self.map_in_order(fn, items, *args, weight=weight):
-            out.extend(results)
+        """``fn(chunk, *args)`` for one chunk per process; results in the order of ``items``.
+
+        Chunks are balanced by ``weight`` (e.g. the message size: a long article costs more), so that no process
+        sits idle while another finishes a chunk of long articles.
+        """
+        if not items:
+            return []
+        loop = asyncio.get_running_loop()
+        order = balanced_chunks([weight(item) for item in items], min(self.size, len(items)))
+        chunks = [[items[i] for i in chunk] for chunk in order]
+        executor = self.executor
+        try:
+            results = await asyncio.gather(*(loop.run_in_executor(executor, fn, c, *args) for c in chunks))
+        except BrokenProcessPool:
+            await loop.run_in_executor(None, self._restart, executor)
+            raise PoolCrashed("a pool process died during the batch") from None
+        out: list = [None] * len(items)
+        for chunk, chunk_results in zip(order, results):
+            for i, result in zip(chunk, chunk_results):
+                out[i] = result
         return out
 
 
-def contiguous_chunks(weights: Sequence[float], n: int) -> list[tuple[int, int]]:
-    """``(start, end)`` of at most ``n`` non-empty contiguous chunks of ``weights``, of nearly equal total weight:
-    each cut falls on the item boundary nearest to a multiple of total / n."""
+def balanced_chunks(weights: Sequence[float], n: int) -> list[list[int]]:
+    """Indices of ``weights`` split into ``n`` non-empty chunks of nearly equal total weight (heaviest first onto
+    the lightest chunk); each chunk keeps the original order."""
     n = max(1, min(n, len(weights)))
-    if not weights:
-        return []
-    if sum(weights) <= 0:
-        weights = [1.0] * len(weights)
-    cumulative = list(accumulate(weights))
-    total = cumulative[-1]
-    bounds, start = [], 0
-    for k in range(1, n):
-        target = total * k / n
-        end = bisect_left(cumulative, target) + 1           # items[start:end] reach the target ...
-        if end - 1 > start and cumulative[end - 1] - target > target - cumulative[end - 2]:
-            end -= 1                                        # ... or stop one short, whichever is nearer
-        end = min(max(end, start + 1), len(weights) - (n - k))   # every chunk keeps at least one item
-        bounds.append((start, end))
-        start = end
-    bounds.append((start, len(weights)))
-    return bounds
+    chunks: list[list[int]] = [[] for _ in range(n)]
+    totals = [0.0] * n
+    for i in sorted(range(len(weights)), key=lambda k: -weights[k]):
+        lightest = min(range(n), key=lambda c: (totals[c], len(chunks[c])))
+        chunks[lightest].append(i)
+        totals[lightest] += weights[i]
+    return [sorted(chunk) for chunk in chunks if chunk]
 
 
 def _noop() -> None:

@@ -6,10 +6,8 @@ to find them: keep its top-level imports light (the pipeline is imported inside 
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
-from hypothesis import given, strategies as st
 
 import streams.pool
 from streams.metrics import POOL_RESTARTS
@@ -30,17 +28,6 @@ def exit_abruptly(chunk: list) -> list:
 
 def tag_with_pid(chunk: list, tag: str) -> list:
     return [(tag, x, os.getpid()) for x in chunk]
-
-
-def sleep_then_tag(chunk: list) -> list:
-    time.sleep(0.3)
-    return [(x, time.time()) for x in chunk]
-
-
-def exit_on_three(chunk: list) -> list:
-    if 3 in chunk:
-        os._exit(70)
-    return chunk
 
 
 @pytest.fixture
@@ -115,50 +102,17 @@ async def test_a_dead_process_raises_pool_crashed_and_the_pool_works_again(light
     assert pool.executor is None
 
 
-def test_contiguous_chunks_even_out_the_weights_and_keep_the_order():
-    from streams.pool import contiguous_chunks
+def test_balanced_chunks_even_out_the_weights_and_keep_the_order():
+    from streams.pool import balanced_chunks
 
     weights = [9000, 100, 200, 8000, 150, 300, 120, 7000]       # three long articles among short ones
-    assert contiguous_chunks(weights, 2) == [(0, 3), (3, 8)]     # 9300 | 15570: the cut nearest to half
-    assert contiguous_chunks(weights, 4) == [(0, 1), (1, 3), (3, 7), (7, 8)]     # 9000 | 300 | 8570 | 7000
-    assert contiguous_chunks([1] * 32, 4) == [(0, 8), (8, 16), (16, 24), (24, 32)]
-    assert contiguous_chunks([1, 1, 1], 5) == [(0, 1), (1, 2), (2, 3)]       # never an empty chunk
-    assert contiguous_chunks([5, 0, 0, 0], 4) == [(0, 1), (1, 2), (2, 3), (3, 4)]
-    assert contiguous_chunks([0, 0], 2) == [(0, 1), (1, 2)]
-    assert contiguous_chunks([], 2) == []
-
-
-@given(st.lists(st.integers(0, 10_000), max_size=80), st.integers(1, 12))
-def test_contiguous_chunks_cover_every_item_once_in_order(weights, n):
-    from streams.pool import contiguous_chunks
-
-    bounds = contiguous_chunks(weights, n)
-    assert len(bounds) == min(n, len(weights))
-    assert [i for start, end in bounds for i in range(start, end)] == list(range(len(weights)))
-    assert all(end > start for start, end in bounds)
-
-
-async def test_chunks_come_back_one_by_one_while_the_next_ones_run(light_pool):
-    """map_in_order hands over the first chunk before the last one has finished: the caller can send its
-    outputs meanwhile."""
-    pool = light_pool(2)
-    seen = []
-    async for start, results in pool.map_in_order(sleep_then_tag, list(range(8)), weight=lambda x: 1.0):
-        seen.append((start, [x for x, _ in results], max(t for _, t in results), time.time()))
-    assert [(start, xs) for start, xs, _, _ in seen] == [(0, [0, 1]), (2, [2, 3]), (4, [4, 5]), (6, [6, 7])]
-    first_handed_over = seen[0][3]
-    last_finished = max(done for _, _, done, _ in seen)
-    assert first_handed_over < last_finished          # the pool was still working when chunk 0 came back
-
-
-async def test_a_crash_mid_batch_raises_after_the_chunks_that_came_back(light_pool):
-    pool = light_pool(1)
-    returned = []
-    with pytest.raises(PoolCrashed):
-        async for start, results in pool.map_in_order(exit_on_three, [1, 2, 3, 4], chunks_per_process=4):
-            returned.append((start, results))
-    assert returned == [(0, [1]), (1, [2])]
-    assert await pool.map_chunks(tag_with_pid, [5], "after") != []      # replaced, works again
+    chunks = balanced_chunks(weights, 2)
+    assert sorted(i for c in chunks for i in c) == list(range(len(weights)))
+    assert all(c == sorted(c) for c in chunks)
+    totals = sorted(sum(weights[i] for i in c) for c in chunks)
+    assert totals == [9870, 15000]                               # contiguous halves: 7570 and 17300
+    assert balanced_chunks([1, 1, 1], 5) == [[0], [1], [2]]       # never an empty chunk
+    assert balanced_chunks([], 2) == []
 
 
 async def test_weighted_chunks_still_come_back_in_order(light_pool):
@@ -187,25 +141,9 @@ class FailingPool:
     size = 2
     calls = 0
 
-    async def map_in_order(self, fn, items, *args, weight=None):
+    async def map_chunks(self, fn, items, *args, weight=None):
         self.calls += 1
         raise TypeError("cannot pickle 'generator' object")
-        yield                                                  # an async generator, as the real one
-
-
-class CrashingPool:
-    """A pool whose first batch returns its first chunk, then loses a process; every later call works."""
-    size = 1
-
-    def __init__(self):
-        self.calls = []
-
-    async def map_in_order(self, fn, items, *args, weight=None):
-        self.calls.append([i.key for i in items])
-        if len(self.calls) == 1:
-            yield 0, fn(items[:1], *args)
-            raise PoolCrashed("a pool process died during the batch")
-        yield 0, fn(items, *args)
 
 
 async def test_a_failing_pool_call_becomes_dead_letters_after_the_attempts_never_an_exception():
@@ -226,18 +164,3 @@ async def test_a_failing_pool_call_becomes_dead_letters_after_the_attempts_never
     assert [letter["id"] for letter in letters] == ["a1", "a2"] and all(letter["attempts"] == 3 for letter in letters)
     assert all(letter["stage"] == "parse" and letter["payload"] for letter in letters)
     assert pool.calls == 1 + 2 * 2           # the batch, then two more attempts for each item
-
-
-async def test_after_a_crash_only_the_items_not_returned_are_retried_one_by_one():
-    from streams.agents import StageRunner
-    from streams.pipeline import Item, parse_batch
-    from streams.settings import load_settings
-
-    settings = load_settings(env={})
-    pool = CrashingPool()
-    runner = StageRunner(settings, pool, producer=None, dedupe_store={})
-    items = [Item(value=b"An article about Paris.", key=k) for k in ("a1", "a2", "a3")]
-    outcomes = await runner._run("parse", parse_batch, items, settings.pipeline)
-    assert [o.key for o in outcomes] == ["a1", "a2", "a3"] and all(o.ok for o in outcomes)
-    assert pool.calls == [["a1", "a2", "a3"], ["a2"], ["a3"]]       # a1 came back before the crash
-    assert [i.attempts for i in items] == [1, 2, 2]                   # the first attempt counts as one
