@@ -31,7 +31,10 @@ def test_each_article_lands_on_the_topic_of_its_category(stack, seed_bytes):
     # nothing was routed anywhere else
     assert stack.read(topics.category("crime"), 1, timeout=3) == []
 
-    time.sleep(2)
-    text = worker.metrics()
-    for slug in expected.values():
-        assert f'newsstreams_category_total{{category="{slug}"}} 1.0' in text
+    # counted once the route agent's sends are acknowledged, a moment after they are readable
+    wanted = [f'newsstreams_category_total{{category="{slug}"}} 1.0' for slug in expected.values()]
+    deadline = time.monotonic() + 30
+    while not all(line in (text := worker.metrics()) for line in wanted) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    for line in wanted:
+        assert line in text

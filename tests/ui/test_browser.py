@@ -183,18 +183,21 @@ def test_live_view_shows_the_stream_in_a_real_browser(stack, seed_bytes):
         category.select_by_value("")
         assert all(c.is_displayed() for c in cards().values())
 
-        # the counters agree with the worker's /metrics and with the topic's offsets
+        # the counters agree with the worker's /metrics and with the topic's offsets. The worker counts a
+        # category when its route agent has read the record back from articles.enriched, a step after
+        # classify counted it as sent: wait for both, or the scrape can fall between them.
         def settled():
             s = ui.state()["stats"]
-            return s if (s["worker"] or {}).get("enriched_sent") == 4 and s["rolling"]["dead_letters"] == 1 else None
+            worker = s["worker"] or {}
+            return s if (worker.get("enriched_sent") == 4 and sum(worker.get("categories", {}).values()) == 4
+                         and s["rolling"]["dead_letters"] == 1) else None
         try:
             stats = wait_for(settled, 30, "the worker's counters")
         except AssertionError:
             raise AssertionError(orjson.dumps(ui.state()["stats"], option=orjson.OPT_INDENT_2).decode()) from None
         assert stats["skipped"] == {"article:invalid_json": 1, "article:too_large": 1}
         assert stats["seen"]["articles"] == stats["worker"]["enriched_sent"] == 4     # page = classify ok
-        assert sum(stats["worker"]["categories"].values()) == 4 and {
-            c: n for c, n in stats["rolling"]["categories"]} == stats["worker"]["categories"]
+        assert {c: n for c, n in stats["rolling"]["categories"]} == stats["worker"]["categories"]
         assert stats["worker"]["dead_letters_sent"] == 1 and stats["rolling"]["articles"] == 4
         wait_for(lambda: "1 counted by the worker" in browser.find_element("id", "dlq-summary").text, 10,
                  "the dead letter on the page")
