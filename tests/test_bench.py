@@ -64,6 +64,25 @@ def test_quick_bench_writes_a_report_with_every_section(tmp_path):
         assert expected in text
 
 
+@pytest.mark.integration
+@pytest.mark.timeout(240)
+def test_the_batched_faust_passthrough_delivers_every_article(tmp_path):
+    """(b') is a real Faust worker batched as the worker's agents are: as many articles come out as went in."""
+    raw = tmp_path / "bench.json"
+    args = bench_args("--quick", "--systems", "aiokafka,faust-batch", "--output", str(tmp_path / "B.md"),
+                      "--json", str(raw))
+
+    assert run_bench(load_settings(env={}), args) == 0
+
+    results = orjson.loads(raw.read_bytes())
+    batched = next(s for s in results["systems"] if s["name"] == "faust-batch")
+    assert "error" not in batched and batched["label"].startswith("(b')")
+    assert batched["drain"]["delivered"] == batched["articles"] == 40 and not batched["drain"]["timed_out"]
+    assert batched["latency"]["received"] == batched["latency"]["sent"] > 0
+    assert results["ratios"]["faust_batch_vs_ceiling"] > 0
+    assert "(b') Faust agent batched as the worker's / (a) ceiling" in (tmp_path / "B.md").read_text()
+
+
 def test_a_rerun_replaces_only_the_generated_part(tmp_path):
     path = tmp_path / "B.md"
     path.write_text(f"# B\n\nbefore\n\n{report.BEGIN}\nold numbers\n{report.END}\n\n## Optimisations\n\nafter\n")

@@ -2,6 +2,8 @@
 
     (a) ceiling    plain aiokafka consume -> produce passthrough       streams/bench/passthrough.py
     (b) faust      a plain Faust agent doing the same passthrough      streams/bench/passthrough.py
+    (b') faust-batch  the same copy written as the worker's agents are (take_events, sends gathered), with the
+                   worker's batch size and Faust settings: what the framework alone lets the worker reach
     (c) NER bound  spaCy's NER pipe alone over the same texts and cores, no Kafka, loaded as the pipeline loads it
                    (OpenBLAS); ``ner-blis``: the same, loaded as spaCy does by default (cython-blis), for reference
     (d) fast, accurate   real ``newsstreams worker`` processes, their own topics and consumer group
@@ -37,10 +39,12 @@ from streams.kafka import ensure_topics
 
 log = logging.getLogger("newsstreams.bench")
 REPO = Path(__file__).resolve().parents[2]
-SYSTEMS = ("aiokafka", "faust", "ner", "ner-blis", "fast", "accurate", "costs")
+SYSTEMS = ("aiokafka", "faust", "faust-batch", "ner", "ner-blis", "fast", "accurate", "costs")
+PASSTHROUGHS = ("aiokafka", "faust", "faust-batch")
 NER_BOUNDS = {"ner": ("ner", True), "ner-blis": ("ner_blis", False)}    # system -> (results key, openblas)
 LABELS = {"aiokafka": "(a) ceiling: aiokafka consume -> produce, one process",
           "faust": "(b) plain Faust agent passthrough",
+          "faust-batch": "(b') Faust agent passthrough batched as the worker's agents",
           "fast": "(d) newsstreams worker, fast mode",
           "accurate": "(d) newsstreams worker, accurate mode"}
 LONG_UNSEEN_WORDS = 10     # the 251 bundled articles add ~25 strings each to spaCy's; 10 made-up words add ~22
@@ -220,7 +224,7 @@ class Bench:
     async def measure_system(self, name: str, messages, n: int, round_: int = 0) -> dict:
         prefix = f"{self.run_id}-{name}" + (f"-r{round_}" if round_ else "")
         articles = measure.keyed_articles(messages, n, f"{prefix}-d")
-        if name in ("aiokafka", "faust"):
+        if name in PASSTHROUGHS:
             source, finals, firsts, dlq = f"{prefix}.in", [f"{prefix}.out"], [f"{prefix}.out"], None
         else:
             env = worker_env(self.settings, prefix, name, self.processes)
@@ -269,7 +273,7 @@ class Bench:
 
     def start_system(self, name: str, prefix: str, source: str, target: str) -> measure.Child:
         log_path = self.workdir / f"{name}.log"
-        if name in ("aiokafka", "faust"):
+        if name in PASSTHROUGHS:
             argv = [sys.executable, "-m", "streams.bench.passthrough", name, "--broker", self.settings.bootstrap_servers,
                     "--input", source, "--output", target, "--group", f"{prefix}-group"]
             child = measure.Child.start(name, argv, dict(os.environ), log_path, cwd=REPO)
@@ -352,6 +356,8 @@ def ratios(results: dict) -> dict:
         out["fast_vs_ceiling"] = rate["fast"] / rate["aiokafka"]
     if rate.get("faust") and rate.get("aiokafka"):
         out["faust_vs_ceiling"] = rate["faust"] / rate["aiokafka"]
+    if rate.get("faust-batch") and rate.get("aiokafka"):
+        out["faust_batch_vs_ceiling"] = rate["faust-batch"] / rate["aiokafka"]
     if rate.get("accurate") and ner:
         out["accurate_vs_ner"] = rate["accurate"] / ner
     cpu = {s["name"]: _cpu_per_article(s.get("drain") or {}) for s in results["systems"]}

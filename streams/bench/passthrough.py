@@ -2,10 +2,12 @@
 
     python -m streams.bench.passthrough aiokafka --broker H:P --input T --output T2 --group G
     python -m streams.bench.passthrough faust    --broker H:P --input T --output T2 --group G
+    python -m streams.bench.passthrough faust-batch --broker H:P --input T --output T2 --group G
 
 ``aiokafka`` is the ceiling: one consumer, one producer, batches of up to 1000 sent without awaiting each,
 the batch's acknowledgements gathered before its offsets are committed (the same at-least-once contract as
 the worker). ``faust`` is the plain agent a Faust tutorial would write: ``async for``, ``await topic.send``.
+``faust-batch`` is the copy written as the worker's agents are (batches, sends gathered, the worker's settings).
 Each runs in its own process so that its CPU and memory are measured apart from the load generator.
 """
 from __future__ import annotations
@@ -76,9 +78,46 @@ def faust_passthrough(settings, source: str, target: str, group: str) -> int:
     return 0
 
 
+def faust_batch_passthrough(settings, source: str, target: str, group: str) -> int:
+    """The same copy written as the worker's agents are: ``take_events`` batches, every send of a batch issued
+    before any acknowledgement is awaited, the acknowledgements gathered before the next batch (which acks the
+    batch's offsets). Faust settings as the worker's (streams/app.py). What Faust itself costs the worker."""
+    import faust
+
+    from streams.app import bound_fetch_wait
+
+    bound_fetch_wait(settings.kafka.fetch_max_wait_ms)
+    batch, within = settings.pipeline.batch_size, settings.pipeline.batch_timeout
+    app = faust.App(group, broker=",".join(f"kafka://{h}" for h in settings.bootstrap_servers.split(",")),
+                    key_serializer="raw", value_serializer="raw", web_enabled=False,
+                    topic_partitions=settings.topics.partitions, consumer_auto_offset_reset="earliest",
+                    broker_commit_interval=1.0, producer_acks=-1, producer_linger=0.005,
+                    producer_max_request_size=MAX_REQUEST_BYTES, consumer_max_fetch_size=MAX_REQUEST_BYTES,
+                    stream_buffer_maxsize=max(4 * batch, 256),
+                    datadir=tempfile.mkdtemp(prefix="newsstreams-bench-faust-"))
+    src = app.topic(source)
+
+    @app.agent(src, concurrency=1)
+    async def passthrough(stream):
+        app.producer.buffer.max_messages = max(100, batch * 4)
+        async for events in stream.take_events(batch, within=within):
+            futures = [await app.producer.send(target, e.message.key, e.message.value, None, None, None)
+                       for e in events]
+            await asyncio.gather(*futures)
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    worker = faust.Worker(app, loglevel="info", loop=loop, redirect_stdouts=False, override_logging=False)
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as e:
+        return int(e.code or 0)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m streams.bench.passthrough")
-    parser.add_argument("kind", choices=("aiokafka", "faust"))
+    parser.add_argument("kind", choices=("aiokafka", "faust", "faust-batch"))
     parser.add_argument("--broker", required=True)
     parser.add_argument("--input", required=True)
     parser.add_argument("--output", required=True)
@@ -89,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.kind == "aiokafka":
         asyncio.run(aiokafka_passthrough(settings, args.input, args.output, args.group))
         return 0
+    if args.kind == "faust-batch":
+        return faust_batch_passthrough(settings, args.input, args.output, args.group)
     return faust_passthrough(settings, args.input, args.output, args.group)
 
 

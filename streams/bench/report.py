@@ -162,6 +162,8 @@ def render(results: dict) -> str:
     for key, label, fmt, better in (
             ("fast_vs_ceiling", "fast mode / (a) ceiling, throughput", "{:.2f}x", "ge"),
             ("faust_vs_ceiling", "plain Faust agent / (a) ceiling, throughput", "{:.2f}x", None),
+            ("faust_batch_vs_ceiling", "(b') Faust agent batched as the worker's / (a) ceiling, throughput",
+             "{:.2f}x", None),
             ("fast_vs_ceiling_cpu", "fast mode / (a) ceiling, by CPU per article (inverse ratio)", "{:.3f}x", None),
             ("accurate_vs_ner", "accurate mode / (c) NER bound, throughput", "{:.2f}x", "ge"),
             ("accurate_vs_ner_cpu", "accurate mode / (c) NER bound, by CPU per article (inverse ratio)", "{:.2f}x",
