@@ -112,6 +112,18 @@ def wait_for_metrics(worker: Worker, timeout: float = 120) -> None:
     raise AssertionError(f"worker not ready in time:\n{worker.log.read_text(errors='replace')[-3000:]}")
 
 
+def metrics_when(worker: Worker, settled, timeout: float = 30) -> str:
+    """The worker's /metrics text once ``settled(text)`` holds, else the last one read after ``timeout`` (for the
+    caller's asserts to show what was missing). Counters move after the broker acknowledged the outputs, a moment
+    after a reader can see them, and the route agent counts a step later still: poll, never sleep-and-hope."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = worker.metrics()
+        if settled(text) or time.monotonic() >= deadline:
+            return text
+        time.sleep(0.3)
+
+
 async def _publish(settings, topic, messages):
     await ensure_topics(settings)
     prod = producer(settings)

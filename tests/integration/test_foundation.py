@@ -1,12 +1,12 @@
 """End to end on the real (embedded) broker: raw articles in, enriched records out, bad input dead-lettered."""
 from __future__ import annotations
 
-import time
-
 import orjson
 import pytest
 
 from streams.inputs import read_messages
+
+from harness import metrics_when
 
 pytestmark = pytest.mark.integration
 
@@ -40,8 +40,7 @@ def test_seed_and_corpus_arrive_once_each_enriched(stack, seed_bytes, fakenews_c
     assert seed["text"].startswith("Al-Qaida-linked militants") and "Like this" not in seed["text"]
     assert seed["word_count"] > 300 and len(seed["content_hash"]) == 64
 
-    time.sleep(2)   # let the route agent and the metrics catch up
-    text = worker.metrics()
+    text = metrics_when(worker, lambda t: metric_total(t, "newsstreams_end_to_end_latency_seconds_count") >= 251)
     assert metric_total(text, "newsstreams_articles_total", stage="parse", outcome="ok") == 251
     assert metric_total(text, "newsstreams_articles_total", stage="classify", outcome="ok") == 251
     assert metric_total(text, "newsstreams_stage_duration_seconds_count", stage="enrich") == 251
@@ -76,8 +75,8 @@ def test_bad_input_is_dead_lettered_and_the_next_article_comes_out(stack, seed_b
     assert letters["broken-json"]["payload"] == '{"id": "b1", "text": '
     assert letters["20MB"]["payload_truncated"] is True
 
-    time.sleep(2)
-    text = worker.metrics()
+    text = metrics_when(worker, lambda t: metric_total(t, "newsstreams_articles_total", stage="parse",
+                                                       outcome="dead_letter") >= len(BAD_PAYLOADS))
     for name, (_, reason) in BAD_PAYLOADS.items():
         assert metric_total(text, "newsstreams_dead_letters_total", stage="parse", reason=reason) >= 1, reason
     assert metric_total(text, "newsstreams_articles_total", stage="parse", outcome="dead_letter") == len(BAD_PAYLOADS)

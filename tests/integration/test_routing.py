@@ -1,11 +1,12 @@
 """Articles of clearly different topics each land on their own category topic, and only there."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import orjson
 import pytest
+
+from harness import metrics_when
 
 pytestmark = pytest.mark.integration
 ARTICLES = Path(__file__).parent / "articles"
@@ -33,8 +34,6 @@ def test_each_article_lands_on_the_topic_of_its_category(stack, seed_bytes):
 
     # counted once the route agent's sends are acknowledged, a moment after they are readable
     wanted = [f'newsstreams_category_total{{category="{slug}"}} 1.0' for slug in expected.values()]
-    deadline = time.monotonic() + 30
-    while not all(line in (text := worker.metrics()) for line in wanted) and time.monotonic() < deadline:
-        time.sleep(0.5)
+    text = metrics_when(worker, lambda t: all(line in t for line in wanted))
     for line in wanted:
         assert line in text
