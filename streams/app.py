@@ -27,11 +27,10 @@ LOOP_LAG_INTERVAL = 0.5
 LAG_INTERVAL = 5.0
 
 
-def create_app(settings: Settings, pool: StagePool) -> faust.App:
-    bound_fetch_wait(settings.kafka.fetch_max_wait_ms)
+def app_options(settings: Settings) -> dict:
+    """Faust's settings for the worker's app (also those of the bench's batched Faust passthrough, (b'))."""
     p = settings.pipeline
-    app = faust.App(
-        settings.app_id,
+    return dict(
         broker=",".join(f"kafka://{h}" for h in settings.bootstrap_servers.split(",")),
         broker_credentials=faust_credentials(settings),
         key_serializer="raw", value_serializer="raw",     # orjson in the pipeline, not Faust's codecs
@@ -54,10 +53,17 @@ def create_app(settings: Settings, pool: StagePool) -> faust.App:
         # #283; seen in tests/integration/test_reliability.py). The table is rebuilt from its changelog anyway.
         recovery_consistency_check=False,
     )
+
+
+def create_app(settings: Settings, pool: StagePool) -> faust.App:
+    bound_fetch_wait(settings.kafka.fetch_max_wait_ms)
+    p = settings.pipeline
+    app = faust.App(settings.app_id, **app_options(settings))
     t = settings.topics
     raw = app.topic(t.raw, partitions=t.partitions)
     parsed = app.topic(t.parsed, partitions=t.partitions)
     enriched = app.topic(t.enriched, partitions=t.partitions)
+
     async def on_dedupe_record(event) -> None:
         """Every record of the index's changelog (ours come back too) is shown to the index, which keeps its band
         lookups in memory beside the table."""

@@ -68,42 +68,36 @@ def faust_passthrough(settings, source: str, target: str, group: str) -> int:
         async for key, value in stream.items():
             await dst.send(key=key, value=value)
 
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    worker = faust.Worker(app, loglevel="info", loop=loop, redirect_stdouts=False, override_logging=False)
-    try:
-        worker.execute_from_commandline()
-    except SystemExit as e:
-        return int(e.code or 0)
-    return 0
+    return _run_worker(app)
 
 
 def faust_batch_passthrough(settings, source: str, target: str, group: str) -> int:
     """The same copy written as the worker's agents are: ``take_events`` batches, every send of a batch issued
     before any acknowledgement is awaited, the acknowledgements gathered before the next batch (which acks the
-    batch's offsets). Faust settings as the worker's (streams/app.py). What Faust itself costs the worker."""
+    batch's offsets), and the worker's Faust settings (streams/app.py). What Faust itself lets the worker reach."""
     import faust
 
-    from streams.app import bound_fetch_wait
+    from streams.app import app_options, bound_fetch_wait
 
     bound_fetch_wait(settings.kafka.fetch_max_wait_ms)
     batch, within = settings.pipeline.batch_size, settings.pipeline.batch_timeout
-    app = faust.App(group, broker=",".join(f"kafka://{h}" for h in settings.bootstrap_servers.split(",")),
-                    key_serializer="raw", value_serializer="raw", web_enabled=False,
-                    topic_partitions=settings.topics.partitions, consumer_auto_offset_reset="earliest",
-                    broker_commit_interval=1.0, producer_acks=-1, producer_linger=0.005,
-                    producer_max_request_size=MAX_REQUEST_BYTES, consumer_max_fetch_size=MAX_REQUEST_BYTES,
-                    stream_buffer_maxsize=max(4 * batch, 256),
-                    datadir=tempfile.mkdtemp(prefix="newsstreams-bench-faust-"))
+    app = faust.App(group, **app_options(settings), datadir=tempfile.mkdtemp(prefix="newsstreams-bench-faust-"))
     src = app.topic(source)
 
     @app.agent(src, concurrency=1)
     async def passthrough(stream):
-        app.producer.buffer.max_messages = max(100, batch * 4)
+        app.producer.buffer.max_messages = max(100, batch * 4)      # as the worker's StageRunner sets it
         async for events in stream.take_events(batch, within=within):
             futures = [await app.producer.send(target, e.message.key, e.message.value, None, None, None)
                        for e in events]
             await asyncio.gather(*futures)
+
+    return _run_worker(app)
+
+
+def _run_worker(app) -> int:
+    """Run a Faust worker for ``app`` on a loop of its own until it is stopped (SIGTERM); its exit code."""
+    import faust
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
