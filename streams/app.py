@@ -27,10 +27,12 @@ LOOP_LAG_INTERVAL = 0.5
 LAG_INTERVAL = 5.0
 
 
-def app_options(settings: Settings) -> dict:
-    """Faust's settings for the worker's app (also those of the bench's batched Faust passthrough, (b'))."""
+def faust_app(app_id: str, settings: Settings, **extra) -> faust.App:
+    """A Faust app with the worker's settings, its consumers' fetch wait bounded (also the bench's (b'))."""
+    bound_fetch_wait(settings.kafka.fetch_max_wait_ms)
     p = settings.pipeline
-    return dict(
+    return faust.App(
+        app_id,
         broker=",".join(f"kafka://{h}" for h in settings.bootstrap_servers.split(",")),
         broker_credentials=faust_credentials(settings),
         key_serializer="raw", value_serializer="raw",     # orjson in the pipeline, not Faust's codecs
@@ -52,13 +54,19 @@ def app_options(settings: Settings) -> dict:
         # happens with the in-memory global table after a rebalance or a broker restart (faust-streaming #158,
         # #283; seen in tests/integration/test_reliability.py). The table is rebuilt from its changelog anyway.
         recovery_consistency_check=False,
+        **extra,
     )
 
 
+def fit_producer_buffer(app: faust.App, batch_size: int) -> None:
+    """An article writes at most two records to the index's changelog (its entry, the tombstone of the entry it
+    evicts); Faust's producer buffer (100 messages) must hold a batch's, or the stream waits."""
+    app.producer.buffer.max_messages = max(100, batch_size * 4)
+
+
 def create_app(settings: Settings, pool: StagePool) -> faust.App:
-    bound_fetch_wait(settings.kafka.fetch_max_wait_ms)
     p = settings.pipeline
-    app = faust.App(settings.app_id, **app_options(settings))
+    app = faust_app(settings.app_id, settings)
     t = settings.topics
     raw = app.topic(t.raw, partitions=t.partitions)
     parsed = app.topic(t.parsed, partitions=t.partitions)
@@ -85,9 +93,7 @@ def create_app(settings: Settings, pool: StagePool) -> faust.App:
         nonlocal runner
         if runner is None:
             runner = StageRunner(settings, pool, app.producer, dedupe_table)
-            # An article writes at most two records to the index's changelog (its entry, the tombstone of the
-            # entry it evicts); Faust's producer buffer (100 messages) must hold a batch's, or the stream waits.
-            app.producer.buffer.max_messages = max(100, p.batch_size * 4)
+            fit_producer_buffer(app, p.batch_size)
         return runner
 
     @app.agent(raw, name="parse", concurrency=1)

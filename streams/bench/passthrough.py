@@ -75,18 +75,15 @@ def faust_batch_passthrough(settings, source: str, target: str, group: str) -> i
     """The same copy written as the worker's agents are: ``take_events`` batches, every send of a batch issued
     before any acknowledgement is awaited, the acknowledgements gathered before the next batch (which acks the
     batch's offsets), and the worker's Faust settings (streams/app.py). What Faust itself lets the worker reach."""
-    import faust
+    from streams.app import faust_app, fit_producer_buffer
 
-    from streams.app import app_options, bound_fetch_wait
-
-    bound_fetch_wait(settings.kafka.fetch_max_wait_ms)
     batch, within = settings.pipeline.batch_size, settings.pipeline.batch_timeout
-    app = faust.App(group, **app_options(settings), datadir=tempfile.mkdtemp(prefix="newsstreams-bench-faust-"))
+    app = faust_app(group, settings, datadir=tempfile.mkdtemp(prefix="newsstreams-bench-faust-"))
     src = app.topic(source)
 
     @app.agent(src, concurrency=1)
     async def passthrough(stream):
-        app.producer.buffer.max_messages = max(100, batch * 4)      # as the worker's StageRunner sets it
+        fit_producer_buffer(app, batch)
         async for events in stream.take_events(batch, within=within):
             futures = [await app.producer.send(target, e.message.key, e.message.value, None, None, None)
                        for e in events]
