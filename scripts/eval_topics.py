@@ -20,38 +20,32 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
 from sklearn.metrics import f1_score, recall_score  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
 
 from streams.classify.topics import classify_topics  # noqa: E402
-from train_topics import (AG_CLASS_OF_SLUG, DEFAULT_DATA, HUFFPOST_TO_SLUG, SEED, TEST_SIZE,  # noqa: E402
-                          load_ag_news, load_huffpost, weak_label)
+from train_topics import (AG_CLASS_OF_SLUG, AG_CLASSES, DEFAULT_DATA, HUFFPOST_TO_SLUG, ag_half,  # noqa: E402
+                          huffpost_holdout, load_ag_news, load_huffpost)
 
-AG_CLASSES = ["World", "Sports", "Business", "Sci/Tech"]
 VERDICTS = REPO / "tests" / "classify" / "data" / "sample60_topic_verdicts.json"
 SAMPLE = REPO / "streams" / "data" / "samples" / "fakenewscorpus_sample.csv"
 
 
 def ag_check(data: Path) -> dict:
-    rows = [r for i, r in enumerate(load_ag_news(data)) if i % 2 == 1]
+    rows = ag_half(load_ag_news(data), check=True)
     true = [c for c, _, _ in rows]
     pred = [AG_CLASS_OF_SLUG[classify_topics(t, d)["category"]] for _, t, d in rows]
-    recalls = recall_score(true, pred, labels=AG_CLASSES, average=None)
-    return {"n": len(rows), "macro_f1": round(f1_score(true, pred, labels=AG_CLASSES, average="macro"), 3),
+    recalls = recall_score(true, pred, labels=list(AG_CLASSES), average=None)
+    return {"n": len(rows), "macro_f1": round(f1_score(true, pred, labels=list(AG_CLASSES), average="macro"), 3),
             "recall": {c: round(float(r), 3) for c, r in zip(AG_CLASSES, recalls)}}
 
 
 def huffpost_check(data: Path) -> dict:
     rows = load_huffpost(data)
-    # The rows the shipped model held out: its split stratifies by the weak-relabelled slug.
-    stratify = [weak_label(r["headline"], r["category"]) or HUFFPOST_TO_SLUG[r["category"]] for r in rows]
-    _, held_out = train_test_split(np.arange(len(rows)), test_size=TEST_SIZE, random_state=SEED, stratify=stratify)
+    _, held_out = huffpost_holdout(rows)
     true = [HUFFPOST_TO_SLUG[rows[i]["category"]] for i in held_out]
     pred = [classify_topics(rows[i]["headline"], "")["category"] for i in held_out]
     labels = sorted(set(true))

@@ -23,14 +23,12 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, recall_score
-from sklearn.model_selection import train_test_split
 from tokenizers import Tokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_topics import (AG_CLASS_OF_SLUG, DEFAULT_DATA, HUFFPOST_TO_SLUG, SEED, TEST_SIZE,  # noqa: E402
-                          TOKEN_PATTERN, load_ag_news, load_huffpost, weak_label)
+from train_topics import (AG_CLASS_OF_SLUG, AG_CLASSES, DEFAULT_DATA, HUFFPOST_TO_SLUG,  # noqa: E402
+                          TOKEN_PATTERN, ag_half, huffpost_holdout, load_ag_news, load_huffpost)
 
-AG_CLASSES = ["World", "Sports", "Business", "Sci/Tech"]
 
 
 def mean_vectors(texts: list[str], table: np.ndarray, tokenizer: Tokenizer) -> np.ndarray:
@@ -60,15 +58,13 @@ def main() -> None:
     rows = load_huffpost(args.data)
     texts = [r["headline"] for r in rows]
     slugs = [HUFFPOST_TO_SLUG[r["category"]] for r in rows]
-    stratify = [weak_label(r["headline"], r["category"]) or HUFFPOST_TO_SLUG[r["category"]] for r in rows]
-    train85, _ = train_test_split(np.arange(len(rows)), test_size=TEST_SIZE, random_state=SEED, stratify=stratify)
-    train85 = np.sort(train85)
+    train85 = np.sort(huffpost_holdout(rows)[0])
     hp_tune, hp_train = train85[train85 % 10 == 0], train85[train85 % 10 != 0]
     with gzip.open(args.data / "wikinews_politics_economy" / "wikinews_politics_economy.jsonl.gz", "rt") as f:
         wikinews = [r for r in map(json.loads, f)
                     if len(r["categories"]) == 1 and zlib.crc32(r["id"].encode()) % 5 != 0]
     wn_slugs = ["economy" if r["categories"][0] == "Economy_and_business" else "politics" for r in wikinews]
-    ag = [r for i, r in enumerate(load_ag_news(args.data)) if i % 2 == 0]
+    ag = ag_half(load_ag_news(args.data), check=False)
     ag_true = [c for c, _, _ in ag]
 
     static_hp = mean_vectors(texts, table, tokenizer)
@@ -100,9 +96,9 @@ def main() -> None:
             features, labels = np.vstack([features, extra[0]]), labels + list(extra[1])
         model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(features, labels)
         ag_pred = [AG_CLASS_OF_SLUG[s] for s in model.predict(agx)]
-        recall = recall_score(ag_true, ag_pred, labels=AG_CLASSES, average=None)
+        recall = recall_score(ag_true, ag_pred, labels=list(AG_CLASSES), average=None)
         hp_f1 = f1_score([slugs[i] for i in hp_tune], model.predict(hp[hp_tune]), average="macro")
-        print(f"{name:48s} AG tune {f1_score(ag_true, ag_pred, labels=AG_CLASSES, average='macro'):.3f} "
+        print(f"{name:48s} AG tune {f1_score(ag_true, ag_pred, labels=list(AG_CLASSES), average='macro'):.3f} "
               f"recall {' / '.join(f'{r:.2f}' for r in recall)} | HuffPost tune {hp_f1:.3f}", flush=True)
 
 

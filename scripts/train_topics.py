@@ -75,6 +75,7 @@ HUFFPOST_TO_SLUG = {
     "IMPACT": "society", "DIVORCE": "society",
 }
 AG_TO_SLUG = {"World": "politics", "Sports": "sport", "Business": "economy", "Sci/Tech": "technology"}
+AG_CLASSES = tuple(AG_TO_SLUG)
 # For the coarse AG evaluation: which slugs fall inside each AG class.
 AG_CLASS_OF_SLUG = {
     "politics": "World", "conflict": "World", "crime": "World", "disaster": "World",
@@ -400,6 +401,18 @@ def weak_label(headline: str, category: str) -> str | None:
     return None
 
 
+def huffpost_holdout(rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """(training, held-out) row indices of the shipped model's split: stratified by the weak-relabelled
+    slug, seed SEED. scripts/eval_topics.py scores the held-out rows; a later model holds out the same."""
+    stratify = [weak_label(r["headline"], r["category"]) or HUFFPOST_TO_SLUG[r["category"]] for r in rows]
+    return train_test_split(np.arange(len(rows)), test_size=TEST_SIZE, random_state=SEED, stratify=stratify)
+
+
+def ag_half(rows: list, check: bool) -> list:
+    """The AG News check half (odd row index) or tune half (even): fixed before any error was read."""
+    return [r for i, r in enumerate(rows) if i % 2 == int(check)]
+
+
 def description_rows() -> list[tuple[str, str]]:
     rows = [(text, slug) for slug, texts in LABEL_DESCRIPTIONS.items() for text in texts]
     for slug, _cats, terms, _vetoes in WEAK_LABEL_RULES:
@@ -479,8 +492,7 @@ def main() -> None:
     print("weak relabels (from -> to):", dict(relabelled.most_common()))
     print("label counts:", dict(sorted(Counter(labels_y).items())))
 
-    idx = np.arange(len(texts))
-    train_idx, test_idx = train_test_split(idx, test_size=TEST_SIZE, random_state=SEED, stratify=labels_y)
+    train_idx, test_idx = huffpost_holdout(huffpost)
     desc = description_rows()
     x_train = [texts[i] for i in train_idx] + [t for t, _ in desc]
     y_train = [labels_y[i] for i in train_idx] + [s for _, s in desc]
