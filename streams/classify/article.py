@@ -7,7 +7,7 @@ from streams.records import EnrichedArticle
 
 
 def classify_article(record: EnrichedArticle, entity_spans: list[dict]) -> EnrichedArticle:
-    """IPTC topics (trained linear model) and CAMEO events (lexicon) of one enriched article."""
+    """IPTC topics (linear model over static MiniLM token vectors) and CAMEO events (lexicon) of one article."""
     topics = classify_topics(record.title or "", record.text)
     record.categories = topics["categories"]
     record.category = topics["category"]

@@ -1,11 +1,19 @@
 """IPTC top-level topic classification of one article (pure, numpy only at run time).
 
-The model is a TF-IDF (word unigrams + bigrams, sublinear tf, l2) multinomial logistic
-regression trained by ``scripts/train_topics.py`` and exported to ``streams/data/topics/``
-as plain arrays; the vectoriser and the scoring are re-implemented here so that scikit-learn
-is not needed at run time (``tests/classify/test_topics.py`` checks both give the same numbers).
+Two linear models over the 18 slugs, trained by ``scripts/train_topics.py`` on openly licensed data
+only, read the title and the start of the body:
+- semantic: the article as one 256-dimensional vector, the mean of the static token vectors of its
+  title and the mean of those of its body, each normalised, mixed TITLE_WEIGHT : 1 - TITLE_WEIGHT.
+  The token vectors are all-MiniLM-L6-v2 distilled the Model2Vec way (every WordPiece token through
+  the transformer once, PCA to 256 dimensions, frequency weighting; ``scripts/build_topic_vectors.py``),
+  stored as int8 with one scale per token;
+- lexical: TF-IDF over word unigrams and bigrams (sublinear tf, l2), as scikit-learn computes it.
+Their logits are mixed 1 - LEXICAL_WEIGHT : LEXICAL_WEIGHT (the semantic model carries to news
+unlike the training data; the lexical one adds the exact vocabulary) and a softmax temperature fitted
+on out-of-fold rows makes the scores calibrated probabilities.
 
-Public API: ``classify_topics(title, text) -> {"category": slug, "categories": [...]}``.
+Public API: ``classify_topics(title, text) -> {"category": slug, "categories": [...]}``;
+``article_vector(title, text)`` is the representation (the training script uses it too).
 """
 from __future__ import annotations
 
@@ -19,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
+from streams.classify.wordpiece import WordPiece, normalise
+
 MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "topics"
-MODEL_WEIGHTS = MODEL_DIR / "model.npz"
-MODEL_CONFIG = MODEL_DIR / "model.json"
 
 TOPIC_SLUGS = (
     "arts", "conflict", "crime", "disaster", "economy", "education", "environment", "health",
@@ -30,67 +38,154 @@ TOPIC_SLUGS = (
 )
 
 # --- every threshold of the stage, in one place -------------------------------------------
-# The model learnt from headlines, so a full article is scored the way it was taught: the title
-# and each sentence of the first BODY_CHARS characters of the body are scored as headlines, and
-# the article's score is TITLE_WEIGHT x the title's + (1 - TITLE_WEIGHT) x the sentences' mean.
+# The title's share of the article vector (the rest is the body's); measured on tune parts only.
 TITLE_WEIGHT = 0.3
+# How much of the body is read: its first BODY_CHARS characters, at most BODY_TOKENS tokens.
 BODY_CHARS = 3000
-# Sentences with fewer known terms than this carry too little to vote ("Like this:").
-MIN_SENTENCE_TERMS = 3
+BODY_TOKENS = 512
+# The lexical (TF-IDF) model's share of the mixed logits; measured on tune parts only (docs/TOPICS.md).
+LEXICAL_WEIGHT = 0.4
 # A label other than the primary one is listed when its calibrated score reaches this.
 SECONDARY_SCORE_THRESHOLD = 0.12
-# How many of the article's words/phrases are given as evidence for each listed label.
+# How many of the article's words are given as evidence for each listed label.
 EVIDENCE_TERMS = 6
 
-SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+
+@dataclass(frozen=True)
+class StaticVectors:
+    """The tokeniser and its int8 token vectors: what an article vector is made of."""
+
+    wordpiece: WordPiece
+    vectors: np.ndarray  # (vocabulary, dims) int8
+    scales: np.ndarray  # (vocabulary,) float32: a token's vector is vectors[i] * scales[i]
 
 
 @dataclass(frozen=True)
 class TopicModel:
-    """The exported linear model: vocabulary, idf, coefficients and calibration temperature."""
+    """The static vectors and the two exported linear models."""
 
-    token_pattern: re.Pattern[str]
-    ngram_range: tuple[int, int]
-    vocabulary: dict[str, int]
-    terms: tuple[str, ...]
-    idf: np.ndarray  # (n_features,)
-    coef: np.ndarray  # (n_labels, n_features)
+    static: StaticVectors
+    coef: np.ndarray  # (n_labels, dims)
     intercept: np.ndarray  # (n_labels,)
+    token_pattern: re.Pattern[str]  # the lexical model's words
+    ngram_range: tuple[int, int]
+    vocabulary: dict[str, int]  # term -> column of the lexical model
+    terms: tuple[str, ...]
+    idf: np.ndarray  # (n_terms,)
+    lexical_coef: np.ndarray  # (n_labels, n_terms)
+    lexical_intercept: np.ndarray  # (n_labels,)
     labels: tuple[str, ...]
     temperature: float
-    evidence_stop_words: frozenset[str]  # function words never shown as evidence on their own
+    evidence_stop_words: frozenset[str]  # function words never shown as evidence
+
+
+@lru_cache(maxsize=1)
+def load_static_vectors(model_dir: Path | None = None) -> StaticVectors:
+    """Load the shipped vocabulary and token vectors (or those in ``model_dir``) once per process."""
+    model_dir = model_dir or MODEL_DIR
+    with np.load(model_dir / "vectors.npz") as arrays:
+        vectors, scales = arrays["vectors"], arrays["scales"].astype(np.float32)
+    return StaticVectors(WordPiece.from_vocab_file(model_dir / "vocab.txt"), vectors, scales)
 
 
 @lru_cache(maxsize=1)
 def load_topic_model(model_dir: Path | None = None) -> TopicModel:
     """Load the shipped model (or the one in ``model_dir``) once per process, on first use."""
     model_dir = model_dir or MODEL_DIR
-    config = json.loads((model_dir / MODEL_CONFIG.name).read_text(encoding="utf-8"))
-    with np.load(model_dir / MODEL_WEIGHTS.name) as arrays:
+    config = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
+    with np.load(model_dir / "model.npz") as arrays:
+        coef, intercept = arrays["coef"].astype(np.float64), arrays["intercept"].astype(np.float64)
         terms = tuple(arrays["terms"].tobytes().decode("utf-8").split("\n"))
         idf = arrays["idf"].astype(np.float64)
-        coef = arrays["coef"].astype(np.float64)
-        intercept = arrays["intercept"].astype(np.float64)
+        lexical_coef = arrays["lexical_coef"].astype(np.float64)
+        lexical_intercept = arrays["lexical_intercept"].astype(np.float64)
     return TopicModel(
+        static=load_static_vectors(model_dir),
+        coef=coef,
+        intercept=intercept,
         token_pattern=re.compile(config["token_pattern"]),
         ngram_range=tuple(config["ngram_range"]),
         vocabulary={term: i for i, term in enumerate(terms)},
         terms=terms,
         idf=idf,
-        coef=coef,
-        intercept=intercept,
+        lexical_coef=lexical_coef,
+        lexical_intercept=lexical_intercept,
         labels=tuple(config["labels"]),
         temperature=float(config["temperature"]),
-        evidence_stop_words=frozenset(config.get("evidence_stop_words", ())),
+        evidence_stop_words=frozenset(config["evidence_stop_words"]),
     )
+
+
+@dataclass(frozen=True)
+class ArticleTokens:
+    """The tokens an article vector is made of: ids, each token's weight in the vector, and the
+    word each token came from (for evidence). ``vector`` = weights @ token vectors, unit length."""
+
+    ids: np.ndarray  # (n,) int
+    weights: np.ndarray  # (n,) float64
+    words: tuple[str, ...]  # (n,): the word of each token
+    vector: np.ndarray  # (dims,) float64; all zeros when the article has no token
+
+
+def token_vectors(ids: np.ndarray, static: StaticVectors) -> np.ndarray:
+    """Float vectors of the tokens ``ids`` (dequantised rows)."""
+    return static.vectors[ids].astype(np.float64) * static.scales[ids, None]
+
+
+def part_tokens(text: str, static: StaticVectors, max_tokens: int) -> tuple[list[int], list[str]]:
+    """Token ids of ``text`` (at most ``max_tokens``) and the word each one belongs to."""
+    ids: list[int] = []
+    words: list[str] = []
+    for word, word_ids in static.wordpiece.tokenize(text):
+        ids.extend(word_ids)
+        words.extend([word] * len(word_ids))
+        if len(ids) >= max_tokens:
+            break
+    return ids[:max_tokens], words[:max_tokens]
+
+
+def article_tokens(title: str, text: str, static: StaticVectors) -> ArticleTokens:
+    """Title and body each averaged and normalised, then mixed TITLE_WEIGHT : 1 - TITLE_WEIGHT
+    (a missing part leaves all the weight to the other), as per-token weights."""
+    parts = [(TITLE_WEIGHT, *part_tokens(title or "", static, BODY_TOKENS)),
+             (1.0 - TITLE_WEIGHT, *part_tokens((text or "")[:BODY_CHARS], static, BODY_TOKENS))]
+    parts = [(share, ids, words) for share, ids, words in parts if ids]
+    all_ids: list[int] = []
+    all_words: list[str] = []
+    weights: list[np.ndarray] = []
+    total_share = sum(share for share, _, _ in parts)
+    for share, ids, words in parts:
+        mean_norm = float(np.linalg.norm(token_vectors(np.asarray(ids), static).mean(axis=0)))
+        if mean_norm == 0.0:
+            continue
+        all_ids.extend(ids)
+        all_words.extend(words)
+        weights.append(np.full(len(ids), share / total_share / (len(ids) * mean_norm)))
+    if not all_ids:
+        dims = static.vectors.shape[1]
+        return ArticleTokens(np.zeros(0, np.int64), np.zeros(0), (), np.zeros(dims))
+    ids_array = np.asarray(all_ids, dtype=np.int64)
+    weight_array = np.concatenate(weights)
+    vector = weight_array @ token_vectors(ids_array, static)
+    norm = float(np.linalg.norm(vector))
+    weight_array = weight_array / norm
+    return ArticleTokens(ids_array, weight_array, tuple(all_words), vector / norm)
+
+
+def article_vector(title: str, text: str, static: StaticVectors | None = None) -> np.ndarray:
+    """The article's unit vector (zeros when it has no token): what the semantic model scores."""
+    return article_tokens(title, text, static or load_static_vectors()).vector
+
+
+def lexical_text(title: str, text: str) -> str:
+    """What the lexical model reads: the title, then the start of the body."""
+    return f"{title or ''}\n{(text or '')[:BODY_CHARS]}"
 
 
 def extract_ngrams(text: str, model: TopicModel) -> list[str]:
     """The word n-grams of ``text`` exactly as scikit-learn's word analyzer yields them."""
     tokens = model.token_pattern.findall(text.lower())
     low, high = model.ngram_range
-    if high == 1:
-        return tokens
     ngrams = list(tokens) if low == 1 else []
     for n in range(max(low, 2), high + 1):
         ngrams.extend(map(" ".join, zip(*(tokens[i:] for i in range(n)))))
@@ -98,89 +193,66 @@ def extract_ngrams(text: str, model: TopicModel) -> list[str]:
 
 
 def tfidf_vector(text: str, model: TopicModel) -> dict[int, float]:
-    """Sparse TF-IDF vector of ``text`` (sublinear tf, smooth idf, l2 norm) as {feature: value}.
-
-    Equals one row of the fitted ``TfidfVectorizer.transform``; empty when no known term occurs.
-    """
-    counts = Counter([j for j in map(model.vocabulary.get, extract_ngrams(text, model)) if j is not None])
+    """Sparse TF-IDF vector of ``text`` (sublinear tf, smooth idf, l2 norm) as {column: value}:
+    one row of the fitted ``TfidfVectorizer.transform``; empty when no known term occurs."""
+    counts = Counter(j for j in map(model.vocabulary.get, extract_ngrams(text, model)) if j is not None)
     weights = {j: (1.0 + math.log(tf)) * model.idf[j] for j, tf in counts.items()}
     norm = math.sqrt(sum(w * w for w in weights.values()))
     return {j: w / norm for j, w in weights.items()} if norm > 0 else {}
 
 
-def label_scores(vector: dict[int, float], model: TopicModel) -> np.ndarray:
-    """Calibrated probability of every label for one TF-IDF vector (softmax of logits / T).
-
-    Equals the fitted sklearn model's ``predict_proba`` re-scaled by the temperature; an empty
-    vector gives the priors (intercepts only).
-    """
-    logits = model.intercept.copy()
+def lexical_logits(vector: dict[int, float], model: TopicModel) -> np.ndarray:
+    logits = model.lexical_intercept.copy()
     if vector:
         index = np.fromiter(vector.keys(), dtype=np.int64, count=len(vector))
         values = np.fromiter(vector.values(), dtype=np.float64, count=len(vector))
-        logits += model.coef[:, index] @ values
+        logits += model.lexical_coef[:, index] @ values
+    return logits
+
+
+def label_scores(vector: np.ndarray, lexical: dict[int, float], model: TopicModel) -> np.ndarray:
+    """Calibrated probability of every label: softmax of the mixed logits over the temperature,
+    (1 - LEXICAL_WEIGHT) x (coef @ vector + intercept) + LEXICAL_WEIGHT x lexical logits.
+    A zero vector and an empty TF-IDF vector (no word) give the priors (intercepts only)."""
+    logits = ((1.0 - LEXICAL_WEIGHT) * (model.coef @ vector + model.intercept)
+              + LEXICAL_WEIGHT * lexical_logits(lexical, model))
     scaled = logits / model.temperature
-    scaled -= scaled.max()
-    exp = np.exp(scaled)
+    exp = np.exp(scaled - scaled.max())
     return exp / exp.sum()
 
 
-def split_body_sentences(text: str) -> list[str]:
-    """Sentences (and lines) of the first BODY_CHARS characters of ``text``."""
-    return [s for s in SENTENCE_BREAK.split((text or "")[:BODY_CHARS]) if s.strip()]
+def article_scores(title: str, text: str, model: TopicModel | None = None) -> np.ndarray:
+    """The 18 calibrated scores of an article, in ``model.labels`` order."""
+    model = model or load_topic_model()
+    return label_scores(article_vector(title, text, model.static), tfidf_vector(lexical_text(title, text), model),
+                        model)
 
 
-def weighted_passages(title: str, text: str, model: TopicModel) -> list[tuple[float, dict[int, float]]]:
-    """(weight, TF-IDF vector) of the title and of each informative body sentence; weights sum to 1."""
-    title_vec = tfidf_vector(title or "", model)
-    sentence_vecs = [v for v in (tfidf_vector(s, model) for s in split_body_sentences(text))
-                     if len(v) >= MIN_SENTENCE_TERMS]
-    if not sentence_vecs:  # only short fragments: score the start of the body as one passage
-        body_vec = tfidf_vector((text or "")[:BODY_CHARS], model)
-        sentence_vecs = [body_vec] if body_vec else []
-    if not sentence_vecs:
-        return [(1.0, title_vec)] if title_vec else []
-    body_weight = (1.0 - TITLE_WEIGHT) if title_vec else 1.0
-    passages = [(TITLE_WEIGHT, title_vec)] if title_vec else []
-    passages.extend((body_weight / len(sentence_vecs), v) for v in sentence_vecs)
-    return passages
-
-
-def article_scores(passages: list[tuple[float, dict[int, float]]], model: TopicModel) -> np.ndarray:
-    """Weighted mean of the passages' calibrated label probabilities (priors when none)."""
-    if not passages:
-        return label_scores({}, model)
-    return sum(weight * label_scores(vector, model) for weight, vector in passages)
-
-
-def article_vector(passages: list[tuple[float, dict[int, float]]]) -> dict[int, float]:
-    """Weighted mean of the passages' vectors: how much each term of the article counted."""
-    mean: dict[int, float] = {}
-    for weight, vector in passages:
-        for j, w in vector.items():
-            mean[j] = mean.get(j, 0.0) + weight * w
-    return mean
-
-
-def label_evidence(vector: dict[int, float], label_index: int, model: TopicModel) -> list[str]:
-    """The article's terms that pushed ``label_index`` up most. Terms made only of function
-    words, and terms overlapping one already chosen, are skipped so the list stays readable."""
-    if not vector:
-        return []
-    index = np.fromiter(vector.keys(), dtype=np.int64, count=len(vector))
-    values = np.fromiter(vector.values(), dtype=np.float64, count=len(vector))
-    contributions = model.coef[label_index, index] * values
-    chosen: list[str] = []
-    for k in np.argsort(-contributions, kind="stable"):
-        if contributions[k] <= 0 or len(chosen) == EVIDENCE_TERMS:
-            break
-        term = model.terms[index[k]]
-        if all(word in model.evidence_stop_words for word in term.split(" ")):
-            continue
-        if any(term in phrase.split(" ") or phrase in term.split(" ") for phrase in chosen):
-            continue
-        chosen.append(term)
-    return chosen
+def label_evidence(tokens: ArticleTokens, lexical: dict[int, float], label_index: int,
+                   model: TopicModel) -> list[str]:
+    """The article's words that pushed ``label_index`` up most against the other labels, in both
+    models: a token's weight x its vector's dot product with the label's coefficients minus the
+    labels' mean, and a term's TF-IDF value x its coefficient minus the labels' mean (a word pair's
+    share split between its words), mixed as the logits are and summed by word. Function words,
+    numbers and one-letter words are not shown."""
+    by_word: dict[str, float] = {}
+    if len(tokens.ids):
+        direction = model.coef[label_index] - model.coef.mean(axis=0)
+        semantic = (1.0 - LEXICAL_WEIGHT) * tokens.weights * (token_vectors(tokens.ids, model.static) @ direction)
+        for word, value in zip(tokens.words, semantic):
+            by_word[word] = by_word.get(word, 0.0) + float(value)
+    if lexical:
+        index = np.fromiter(lexical.keys(), dtype=np.int64, count=len(lexical))
+        values = np.fromiter(lexical.values(), dtype=np.float64, count=len(lexical))
+        direction = model.lexical_coef[label_index, index] - model.lexical_coef[:, index].mean(axis=0)
+        for j, value in zip(index, LEXICAL_WEIGHT * values * direction):
+            words = normalise(model.terms[j]).split(" ")
+            for word in words:
+                by_word[word] = by_word.get(word, 0.0) + float(value) / len(words)
+    ranked = sorted(by_word.items(), key=lambda item: -item[1])
+    return [word for word, value in ranked
+            if value > 0 and len(word) > 1 and word.isalpha() and word not in model.evidence_stop_words
+            ][:EVIDENCE_TERMS]
 
 
 def classify_topics(title: str, text: str) -> dict:
@@ -190,20 +262,20 @@ def classify_topics(title: str, text: str) -> dict:
     ``{"category": slug, "categories": [{"label", "score", "evidence"}...]}`` where
     ``categories`` lists every label whose calibrated score in [0, 1] reaches
     SECONDARY_SCORE_THRESHOLD, best first, and always the primary label; ``evidence`` holds
-    this article's words/phrases that contributed most to that label. With no known word at
-    all the scores are the model's priors (intercepts only) and evidence lists are empty.
+    this article's words that pushed that label up most (lowercased, accents stripped). With no
+    word at all the scores are the model's priors and evidence lists are empty.
     """
     model = load_topic_model()
-    passages = weighted_passages(title, text, model)
-    scores = article_scores(passages, model)
-    vector = article_vector(passages)
+    tokens = article_tokens(title, text, model.static)
+    lexical = tfidf_vector(lexical_text(title, text), model)
+    scores = label_scores(tokens.vector, lexical, model)
     order = np.argsort(-scores, kind="stable")
     chosen = [int(order[0])] + [int(k) for k in order[1:] if scores[k] >= SECONDARY_SCORE_THRESHOLD]
     categories = [
         {
             "label": model.labels[k],
             "score": round(float(scores[k]), 4),
-            "evidence": label_evidence(vector, k, model),
+            "evidence": label_evidence(tokens, lexical, k, model),
         }
         for k in chosen
     ]
