@@ -13,6 +13,9 @@ from typing import Iterable
 
 MAX_RUN = 200                # characters without a space that a tokenizer is handed at most (most URLs fit)
 _LONG_RUN = re.compile(r"\S{%d,}" % (MAX_RUN + 1))
+# A run of punctuation and symbols only is all affixes to spaCy, the costliest kind: cut much shorter.
+MAX_SYMBOL_RUN = 20
+_LONG_SYMBOL_RUN = re.compile(r"[^\w\s]{%d,}" % (MAX_SYMBOL_RUN + 1))
 
 
 def is_word_char(ch: str) -> bool:
@@ -61,19 +64,22 @@ def _all_whole(text: str, phrase: str, not_after: str = "") -> list[tuple[int, i
 
 def break_long_runs(text: str) -> str:
     """``text`` with a space in place of every (MAX_RUN + 1)-th character of a run of more than MAX_RUN
-    non-space characters: the same length, so every offset still points into the original.
+    non-space characters, and of every (MAX_SYMBOL_RUN + 1)-th of a run of more than MAX_SYMBOL_RUN
+    punctuation or symbol characters: the same length, so every offset still points into the original.
 
     spaCy's tokenizer splits affixes off a run one at a time, copying the rest each time: quadratic in the run's
     length. 8,000 apostrophes took 5 s, 40,000 about two minutes; 64,000 characters of "ago3.5Published:" 1.5 s.
     Cut at 200 characters (most URLs keep their one token), the worst case is a few seconds for a 200,000-character
     text, linear in its length.
     """
+    if len(text) > MAX_SYMBOL_RUN and _LONG_SYMBOL_RUN.search(text):
+        text = _LONG_SYMBOL_RUN.sub(lambda run: _spaced(run, MAX_SYMBOL_RUN), text)
     if len(text) <= MAX_RUN or not _LONG_RUN.search(text):
         return text
-    return _LONG_RUN.sub(_spaced, text)
+    return _LONG_RUN.sub(lambda run: _spaced(run, MAX_RUN), text)
 
 
-def _spaced(run: re.Match) -> str:
-    """The run with a space in place of every (MAX_RUN + 1)-th character."""
+def _spaced(run: re.Match, size: int) -> str:
+    """The run with a space in place of every (size + 1)-th character."""
     chars = run.group()
-    return " ".join(chars[i:i + MAX_RUN] for i in range(0, len(chars), MAX_RUN + 1))
+    return " ".join(chars[i:i + size] for i in range(0, len(chars), size + 1))

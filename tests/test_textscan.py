@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from streams.textscan import MAX_RUN, break_long_runs, find_whole, find_whole_many
+from streams.textscan import MAX_RUN, MAX_SYMBOL_RUN, break_long_runs, find_whole, find_whole_many
 
 TEXT = "Port Arthur, S.Georgia and Georgia; Georgian food in Port Arthur_x and (Port Arthur). Bush, Bush."
 
@@ -37,6 +37,11 @@ def test_long_runs_are_broken_without_moving_any_offset():
     assert url in broken.split()
     assert broken.startswith("A fighter ") and broken.endswith("end.")
     assert break_long_runs("Nothing long here.") == "Nothing long here."
+    symbols = 'He said "' + '"!".' * 30 + '" and left.'
+    broken = break_long_runs(symbols)
+    assert len(broken) == len(symbols) and all(a == b or b == " " for a, b in zip(symbols, broken))
+    assert max(len(w) for w in broken.split()) <= MAX_SYMBOL_RUN
+    assert broken.startswith("He said ") and broken.endswith(" and left.")
 
 
 def test_a_40000_character_run_no_longer_stalls_spacys_tokenizer():

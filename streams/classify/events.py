@@ -36,6 +36,7 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "cameo"
 # --- thresholds, in one place -------------------------------------------------
 MAX_TEXT_CHARS = 200_000          # longer input is cut: bounded time on any article
 MAX_SENTENCE_TOKENS = 200         # longer "sentences" (tables, lists) are cut
+MAX_SENTENCE_CHARS = 50 * MAX_SENTENCE_TOKENS   # what the tokenizer is handed of one sentence: room for 200 tokens
 MAX_EVENTS_PER_ARTICLE = 12       # keep only the most salient events
 GAP_MAX_TOKENS = 4                # "_" in a pattern spans 0..4 tokens
 NEGATION_WINDOW = 4               # tokens before a trigger searched for not/never/no
@@ -272,7 +273,7 @@ def split_sentences(text: str, may_hold_event: Callable[[str], bool] | None = No
     sentences: list[list[_Token]] = []
     tokenizer = _tokenizer()
     with tokenizer.vocab.memory_zone():         # nothing of spaCy's outlives the block (streams/spacy_memory.py)
-        for (offset, _), doc in zip(spans, tokenizer.pipe(text[s:e] for s, e in spans)):
+        for (offset, _), doc in zip(spans, tokenizer.pipe(text[s:min(e, s + MAX_SENTENCE_CHARS)] for s, e in spans)):
             tokens = _sentence_tokens(doc, offset)
             if tokens:
                 sentences.append(tokens)

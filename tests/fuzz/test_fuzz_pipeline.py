@@ -248,6 +248,7 @@ def test_events(fuzz, seed_text):
     @example("Troops attacked \ud800 the town.")       # found by this test: spaCy's tokenizer raised on a surrogate
     @example("Militants downed a fighter " + "'" * 40_000)  # found by this test: 260 s (quadratic tokenizer)
     @example("Militants downed a fighter " + "ago3.5Published:" * 12_000)     # and this one: 13 s
+    @example('Militants downed a fighter jet, the army said "' + '"!".' * 42_000)  # and this one: 16 s
     def check(text):
         only_bad_article(extract_events, text, [], [])
     fuzz(check)
