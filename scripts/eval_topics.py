@@ -37,6 +37,7 @@ from streams.classify import topics  # noqa: E402
 from train_topics import (AG_CLASS_OF_SLUG, AG_CLASSES, DEFAULT_DATA, HUFFPOST_TO_SLUG, ag_half,  # noqa: E402
                           huffpost_holdout, load_ag_news, load_huffpost, load_wikinews)
 
+TUNE_LABELS = REPO / "tests" / "classify" / "data" / "sample190_topic_tune_labels.json"
 VERDICTS = REPO / "tests" / "classify" / "data" / "sample60_topic_verdicts.json"
 SAMPLE = REPO / "streams" / "data" / "samples" / "fakenewscorpus_sample.csv"
 
@@ -108,16 +109,32 @@ def sample_agreement(predict) -> dict:
             "disagreements": wrong}
 
 
+def sample_tune_agreement(predict) -> dict:
+    """The other 190 sample articles (one coder): the TUNE part for full articles, printed on request only."""
+    csv.field_size_limit(10**9)
+    with SAMPLE.open(encoding="utf-8", newline="") as f:
+        articles = list(csv.DictReader(f))
+    labels = json.loads(TUNE_LABELS.read_text(encoding="utf-8"))["labels"]
+    agree = [predict(articles[r["row"]]["title"], articles[r["row"]]["content"]) == r["primary"] for r in labels]
+    return {"n": len(labels), "agree": sum(agree),
+            "n_clear": sum(not r["unclear"] for r in labels),
+            "agree_clear": sum(a for a, r in zip(agree, labels) if not r["unclear"])}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--baseline", action="store_true", help="score the plain alternative instead (needs sklearn)")
+    parser.add_argument("--tune-sample", action="store_true",
+                        help="also score the 190 other sample articles (a tune part: for reading errors, not a result)")
     args = parser.parse_args()
     predict = plain_baseline(args.data) if args.baseline else shipped
     report = {"model": "plain baseline" if args.baseline else "shipped",
               "ag_news_check": ag_check(args.data, predict), "huffpost_check": huffpost_check(args.data, predict),
               "wikinews_check": wikinews_check(args.data, predict), "sample60": sample_agreement(predict)}
+    if args.tune_sample:
+        report["sample190_tune"] = sample_tune_agreement(predict)
     text = json.dumps(report, indent=1, ensure_ascii=False)
     print(text)
     if args.json:
