@@ -71,6 +71,7 @@ class TopicModel:
     ngram_range: tuple[int, int]
     vocabulary: dict[str, int]  # term -> column of the lexical model
     terms: tuple[str, ...]
+    term_words: tuple[tuple[str, ...], ...]  # each term's words as the tokeniser writes them (for evidence)
     idf: np.ndarray  # (n_terms,)
     lexical_coef: np.ndarray  # (n_labels, n_terms)
     lexical_intercept: np.ndarray  # (n_labels,)
@@ -107,6 +108,7 @@ def load_topic_model(model_dir: Path | None = None) -> TopicModel:
         ngram_range=tuple(config["ngram_range"]),
         vocabulary={term: i for i, term in enumerate(terms)},
         terms=terms,
+        term_words=tuple(tuple(normalise(term).split(" ")) for term in terms),
         idf=idf,
         lexical_coef=lexical_coef,
         lexical_intercept=lexical_intercept,
@@ -118,13 +120,16 @@ def load_topic_model(model_dir: Path | None = None) -> TopicModel:
 
 @dataclass(frozen=True)
 class ArticleTokens:
-    """The tokens an article vector is made of: ids, each token's weight in the vector, and the
-    word each token came from (for evidence). ``vector`` = weights @ token vectors, unit length."""
+    """The tokens an article vector is made of, dequantised once: their vectors, each token's weight
+    in the article vector, and the word each token came from (for evidence)."""
 
-    ids: np.ndarray  # (n,) int
-    weights: np.ndarray  # (n,) float64
+    ids: np.ndarray  # (n,) int: the tokens, title's then body's
+    matrix: np.ndarray  # (n, dims) float64: their vectors
+    weights: np.ndarray  # (n,) float64: vector = weights @ matrix
     words: tuple[str, ...]  # (n,): the word of each token
-    vector: np.ndarray  # (dims,) float64; all zeros when the article has no token
+    distinct_words: tuple[str, ...]  # each word once, in order of first use
+    word_of_token: np.ndarray  # (n,) int: index into ``distinct_words``
+    vector: np.ndarray  # (dims,) float64, unit length; all zeros when the article has no token
 
 
 def token_vectors(ids: np.ndarray, static: StaticVectors) -> np.ndarray:
@@ -149,27 +154,26 @@ def article_tokens(title: str, text: str, static: StaticVectors) -> ArticleToken
     (a missing part leaves all the weight to the other), as per-token weights."""
     parts = [(TITLE_WEIGHT, *part_tokens(title or "", static, BODY_TOKENS)),
              (1.0 - TITLE_WEIGHT, *part_tokens((text or "")[:BODY_CHARS], static, BODY_TOKENS))]
-    parts = [(share, ids, words) for share, ids, words in parts if ids]
-    all_ids: list[int] = []
-    all_words: list[str] = []
-    weights: list[np.ndarray] = []
-    total_share = sum(share for share, _, _ in parts)
-    for share, ids, words in parts:
-        mean_norm = float(np.linalg.norm(token_vectors(np.asarray(ids), static).mean(axis=0)))
-        if mean_norm == 0.0:
-            continue
-        all_ids.extend(ids)
-        all_words.extend(words)
-        weights.append(np.full(len(ids), share / total_share / (len(ids) * mean_norm)))
-    if not all_ids:
+    parts = [(share, np.asarray(ids, dtype=np.int64), words) for share, ids, words in parts if ids]
+    parts = [(share, ids, token_vectors(ids, static), words) for share, ids, words in parts]
+    parts = [(share, ids, matrix, words, float(np.linalg.norm(matrix.mean(axis=0))))
+             for share, ids, matrix, words in parts]
+    parts = [part for part in parts if part[4] > 0.0]
+    if not parts:
         dims = static.vectors.shape[1]
-        return ArticleTokens(np.zeros(0, np.int64), np.zeros(0), (), np.zeros(dims))
-    ids_array = np.asarray(all_ids, dtype=np.int64)
-    weight_array = np.concatenate(weights)
-    vector = weight_array @ token_vectors(ids_array, static)
+        return ArticleTokens(np.zeros(0, np.int64), np.zeros((0, dims)), np.zeros(0), (), (),
+                             np.zeros(0, np.int64), np.zeros(dims))
+    total_share = sum(part[0] for part in parts)
+    ids = np.concatenate([part[1] for part in parts])
+    matrix = np.vstack([part[2] for part in parts])
+    weights = np.concatenate([np.full(len(part[1]), part[0] / total_share / (len(part[1]) * part[4]))
+                              for part in parts])
+    vector = weights @ matrix
     norm = float(np.linalg.norm(vector))
-    weight_array = weight_array / norm
-    return ArticleTokens(ids_array, weight_array, tuple(all_words), vector / norm)
+    words = tuple(w for part in parts for w in part[3])
+    index: dict[str, int] = {}
+    word_of_token = np.fromiter((index.setdefault(w, len(index)) for w in words), dtype=np.int64, count=len(words))
+    return ArticleTokens(ids, matrix, weights / norm, words, tuple(index), word_of_token, vector / norm)
 
 
 def article_vector(title: str, text: str, static: StaticVectors | None = None) -> np.ndarray:
@@ -228,27 +232,52 @@ def article_scores(title: str, text: str, model: TopicModel | None = None) -> np
                         model)
 
 
-def label_evidence(tokens: ArticleTokens, lexical: dict[int, float], label_index: int,
-                   model: TopicModel) -> list[str]:
+@dataclass(frozen=True)
+class LexicalTerms:
+    """An article's TF-IDF terms as arrays, and the words they are made of (for evidence): term
+    ``term_of_pair[i]`` holds word ``words[word_of_pair[i]]``, one pair per word of a term."""
+
+    columns: np.ndarray  # (m,) int: the terms' columns in the lexical model
+    values: np.ndarray  # (m,) float64: their TF-IDF values
+    words: tuple[str, ...]
+    term_of_pair: np.ndarray  # (p,) int: index into ``columns``
+    word_of_pair: np.ndarray  # (p,) int: index into ``words``
+    share_of_pair: np.ndarray  # (p,) float64: 1 / the term's number of words
+
+
+def lexical_terms(lexical: dict[int, float], model: TopicModel) -> LexicalTerms:
+    columns = np.fromiter(lexical.keys(), dtype=np.int64, count=len(lexical))
+    values = np.fromiter(lexical.values(), dtype=np.float64, count=len(lexical))
+    index: dict[str, int] = {}
+    pairs = []
+    for position, column in enumerate(columns):
+        words = model.term_words[column]
+        pairs.extend((position, index.setdefault(word, len(index)), 1.0 / len(words)) for word in words)
+    term_of_pair, word_of_pair, share_of_pair = (np.array(x) for x in zip(*pairs)) if pairs else (
+        np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    return LexicalTerms(columns, values, tuple(index), term_of_pair, word_of_pair, share_of_pair)
+
+
+def label_evidence(tokens: ArticleTokens, terms: LexicalTerms, label_index: int, model: TopicModel) -> list[str]:
     """The article's words that pushed ``label_index`` up most against the other labels, in both
     models: a token's weight x its vector's dot product with the label's coefficients minus the
     labels' mean, and a term's TF-IDF value x its coefficient minus the labels' mean (a word pair's
     share split between its words), mixed as the logits are and summed by word. Function words,
     numbers and one-letter words are not shown."""
     by_word: dict[str, float] = {}
-    if len(tokens.ids):
+    if len(tokens.weights):
         direction = model.coef[label_index] - model.coef.mean(axis=0)
-        semantic = (1.0 - LEXICAL_WEIGHT) * tokens.weights * (token_vectors(tokens.ids, model.static) @ direction)
-        for word, value in zip(tokens.words, semantic):
-            by_word[word] = by_word.get(word, 0.0) + float(value)
-    if lexical:
-        index = np.fromiter(lexical.keys(), dtype=np.int64, count=len(lexical))
-        values = np.fromiter(lexical.values(), dtype=np.float64, count=len(lexical))
-        direction = model.lexical_coef[label_index, index] - model.lexical_coef[:, index].mean(axis=0)
-        for j, value in zip(index, LEXICAL_WEIGHT * values * direction):
-            words = normalise(model.terms[j]).split(" ")
-            for word in words:
-                by_word[word] = by_word.get(word, 0.0) + float(value) / len(words)
+        semantic = np.bincount(tokens.word_of_token, minlength=len(tokens.distinct_words),
+                               weights=(1.0 - LEXICAL_WEIGHT) * tokens.weights * (tokens.matrix @ direction))
+        by_word = dict(zip(tokens.distinct_words, semantic.tolist()))
+    if len(terms.columns):
+        direction = (model.lexical_coef[label_index, terms.columns]
+                     - model.lexical_coef[:, terms.columns].mean(axis=0))
+        per_term = LEXICAL_WEIGHT * terms.values * direction
+        lexical = np.bincount(terms.word_of_pair, minlength=len(terms.words),
+                              weights=per_term[terms.term_of_pair] * terms.share_of_pair)
+        for word, value in zip(terms.words, lexical.tolist()):
+            by_word[word] = by_word.get(word, 0.0) + value
     ranked = sorted(by_word.items(), key=lambda item: -item[1])
     return [word for word, value in ranked
             if value > 0 and len(word) > 1 and word.isalpha() and word not in model.evidence_stop_words
@@ -269,13 +298,14 @@ def classify_topics(title: str, text: str) -> dict:
     tokens = article_tokens(title, text, model.static)
     lexical = tfidf_vector(lexical_text(title, text), model)
     scores = label_scores(tokens.vector, lexical, model)
+    terms = lexical_terms(lexical, model)
     order = np.argsort(-scores, kind="stable")
     chosen = [int(order[0])] + [int(k) for k in order[1:] if scores[k] >= SECONDARY_SCORE_THRESHOLD]
     categories = [
         {
             "label": model.labels[k],
             "score": round(float(scores[k]), 4),
-            "evidence": label_evidence(tokens, lexical, k, model),
+            "evidence": label_evidence(tokens, terms, k, model),
         }
         for k in chosen
     ]
