@@ -34,8 +34,8 @@ sys.path.insert(0, str(REPO / "scripts"))
 from sklearn.metrics import f1_score, recall_score  # noqa: E402
 
 from streams.classify import topics  # noqa: E402
-from train_topics import (AG_CLASS_OF_SLUG, AG_CLASSES, DEFAULT_DATA, HUFFPOST_TO_SLUG, ag_half,  # noqa: E402
-                          huffpost_holdout, load_ag_news, load_huffpost, load_wikinews)
+from train_topics import (AG_CLASS_OF_SLUG, AG_CLASSES, DEFAULT_DATA, HUFFPOST_TO_SLUG, ag_half, fit,  # noqa: E402
+                          huffpost_holdout, load_ag_news, load_huffpost, load_wikinews, vectors)
 
 TUNE_LABELS = REPO / "tests" / "classify" / "data" / "sample190_topic_tune_labels.json"
 VERDICTS = REPO / "tests" / "classify" / "data" / "sample60_topic_verdicts.json"
@@ -47,16 +47,15 @@ def shipped(title: str, text: str) -> str:
 
 
 def plain_baseline(data: Path):
-    """The plain alternative: LogisticRegression on the static article vectors of the HuffPost training rows."""
-    from sklearn.linear_model import LogisticRegression
+    """The plain alternative: the semantic model's logistic regression (train_topics.fit) on the static
+    article vectors of the HuffPost training rows alone."""
+    import numpy as np
 
     rows = load_huffpost(data)
     train_rows = huffpost_holdout(rows)[0]
-    static = topics.load_static_vectors()
-    features = [topics.article_vector(rows[i]["headline"], "", static) for i in train_rows]
-    model = LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(
-        features, [HUFFPOST_TO_SLUG[rows[i]["category"]] for i in train_rows])
-    return lambda title, text: str(model.predict([topics.article_vector(title, text, static)])[0])
+    model = fit(vectors([(rows[i]["headline"], "") for i in train_rows]),
+                np.array([HUFFPOST_TO_SLUG[rows[i]["category"]] for i in train_rows]), np.ones(len(train_rows)))
+    return lambda title, text: str(model.predict(vectors([(title, text)]))[0])
 
 
 def ag_check(data: Path, predict) -> dict:
@@ -91,10 +90,15 @@ def wikinews_check(data: Path, predict) -> dict:
             "recall": {"politics": round(float(recalls[0]), 3), "economy": round(float(recalls[1]), 3)}}
 
 
-def sample_agreement(predict) -> dict:
+def sample_articles() -> list[dict]:
+    """The 250 bundled FakeNewsCorpus rows, in file order (verdict and label files point at these rows)."""
     csv.field_size_limit(10**9)
     with SAMPLE.open(encoding="utf-8", newline="") as f:
-        articles = list(csv.DictReader(f))
+        return list(csv.DictReader(f))
+
+
+def sample_agreement(predict) -> dict:
+    articles = sample_articles()
     verdicts = json.loads(VERDICTS.read_text(encoding="utf-8"))["verdicts"]
     wrong = []
     for v in verdicts:
@@ -111,9 +115,7 @@ def sample_agreement(predict) -> dict:
 
 def sample_tune_agreement(predict) -> dict:
     """The other 190 sample articles (one coder): the TUNE part for full articles, printed on request only."""
-    csv.field_size_limit(10**9)
-    with SAMPLE.open(encoding="utf-8", newline="") as f:
-        articles = list(csv.DictReader(f))
+    articles = sample_articles()
     labels = json.loads(TUNE_LABELS.read_text(encoding="utf-8"))["labels"]
     agree = [predict(articles[r["row"]]["title"], articles[r["row"]]["content"]) == r["primary"] for r in labels]
     return {"n": len(labels), "agree": sum(agree),
