@@ -4,7 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test install unit integration fuzz ui-assets clean
+KAFKA_VERSION := $(shell sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' deploy/kafka/pom.xml)
+KAFKA_LIBS    := build/kafka-$(KAFKA_VERSION)/libs
+BROKERS       ?= tansu,kafka
+
+.PHONY: run test install kafka kafka-broker unit integration fuzz ui-assets clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
@@ -16,17 +20,29 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Apache Kafka's jars for the tests and `newsstreams broker --engine kafka`, from Maven Central (needs mvn, Java 17+)
+$(KAFKA_LIBS)/.complete: deploy/kafka/pom.xml
+	rm -rf $(KAFKA_LIBS)
+	mvn -q -B -f deploy/kafka/pom.xml dependency:copy-dependencies -DincludeScope=runtime \
+	    -DoutputDirectory=$(abspath $(KAFKA_LIBS))
+	touch $@
+
+kafka: $(KAFKA_LIBS)/.complete
+
+kafka-broker: install kafka   # a local Apache Kafka (KRaft, one node, data in a temporary folder) on port 9092
+	$(BIN)/newsstreams broker --engine kafka
+
 run: install
 	$(BIN)/newsstreams run --demo
 
-test: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+test: install kafka   # every integration test on both brokers (BROKERS=tansu runs without Java)
+	$(BIN)/python -m pytest -q -p no:cacheprovider --brokers $(BROKERS)
 
 unit: install
 	$(BIN)/python -m pytest -q -m "not integration"
 
-integration: install
-	$(BIN)/python -m pytest -q -m integration
+integration: install kafka
+	$(BIN)/python -m pytest -q -m integration --brokers $(BROKERS)
 
 fuzz: install     # a long hypothesis run over the parse and enrich functions (FUZZ_SECONDS, default 300)
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz

@@ -112,8 +112,18 @@ def _faust_level(level: str) -> str:
 # --- broker ---------------------------------------------------------------------------------------
 
 def cmd_broker(settings: Settings, args) -> int:
-    from streams.broker import EmbeddedBroker
+    from streams.broker import EmbeddedBroker, KafkaBroker
 
+    if args.engine == "kafka":
+        broker = KafkaBroker(port=settings.embedded_broker.port, host=args.host, data_dir=args.data_dir)
+        broker.start(foreground_output=True)
+        kept = f"data in {broker.log_dir}" + ("" if args.data_dir else " (a temporary folder, removed on exit)")
+        print(f"Apache Kafka (KRaft, one node) on {broker.address}; {kept}; Ctrl-C stops it", flush=True)
+
+        def stop():
+            broker.stop()
+            broker.remove_data()
+        return _supervise([broker.process], stop)
     broker = EmbeddedBroker(port=settings.embedded_broker.port, host=args.host)
     broker.start(foreground_output=True)
     print(f"embedded broker (Tansu, memory storage) on {broker.address}; Ctrl-C stops it", flush=True)
@@ -463,9 +473,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", parents=[common, with_broker, with_metrics], help="the stream worker only")
     p.set_defaults(func=cmd_worker)
 
-    p = sub.add_parser("broker", parents=[common], help="the embedded Kafka-compatible broker, in the foreground")
+    p = sub.add_parser("broker", parents=[common], help="a local broker in the foreground (Tansu, or Apache Kafka)")
     p.add_argument("--port", type=int, dest="broker_port", help="listen port (default 9092)")
     p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    p.add_argument("--engine", choices=["tansu", "kafka"], default="tansu",
+                   help="tansu: embedded, memory storage (default); kafka: Apache Kafka in KRaft mode, needs Java 17+ "
+                        "and `make kafka`")
+    p.add_argument("--data-dir", dest="data_dir",
+                   help="kafka only: keep the broker's data in this folder across restarts (default: a temporary one)")
     p.set_defaults(func=cmd_broker)
 
     from streams.inputs import FORMATS

@@ -1,14 +1,19 @@
-"""streams/broker.py: where the Tansu binary comes from, and the embedded broker's start/stop."""
+"""streams/broker.py: where the Tansu binary and Kafka's jars come from, and both local brokers' start/stop."""
 from __future__ import annotations
 
+import re
+import signal
 import socket
+import subprocess
 import sys
+import time
 import types
 from pathlib import Path
 
 import pytest
 
-from streams.broker import TANSU_ENV, BrokerNotFound, EmbeddedBroker, find_tansu_binary, free_port, port_open
+from streams.broker import (KAFKA_LIBS_ENV, KAFKA_VERSION, TANSU_ENV, BrokerNotFound, EmbeddedBroker, KafkaBroker,
+                            find_kafka_libs, find_tansu_binary, free_port, kafka_answers, port_open, uuid_for_kafka)
 
 
 def executable(path: Path) -> Path:
@@ -154,3 +159,76 @@ def test_embedded_broker_starts_and_stops_on_a_free_port(tmp_path):
     # the same port can be used again at once
     with EmbeddedBroker(port=port):
         assert port_open("127.0.0.1", port)
+
+
+# --- Apache Kafka (KafkaBroker) ----------------------------------------------------------------------------
+
+POM = Path(__file__).resolve().parents[1] / "deploy" / "kafka" / "pom.xml"
+
+
+def test_the_pom_and_the_helper_name_the_same_kafka_version():
+    assert f"<kafka.version>{KAFKA_VERSION}</kafka.version>" in POM.read_text()
+
+
+def test_missing_kafka_jars_say_how_to_get_them(monkeypatch, tmp_path):
+    monkeypatch.setenv(KAFKA_LIBS_ENV, str(tmp_path / "nowhere"))
+    with pytest.raises(BrokerNotFound, match="make kafka") as raised:
+        find_kafka_libs()
+    assert KAFKA_LIBS_ENV in str(raised.value)
+
+
+def test_the_kraft_properties_combine_broker_controller_and_extra_listeners(tmp_path):
+    broker = KafkaBroker(port=19092, data_dir=tmp_path, listeners={"SASL_SSL": 19094},
+                         config={"listener.name.sasl_ssl.sasl.enabled.mechanisms": "SCRAM-SHA-512"})
+    props = broker.properties()
+    assert props["process.roles"] == "broker,controller"
+    assert props["controller.quorum.voters"] == f"1@127.0.0.1:{broker.controller_port}"
+    assert props["listeners"] == (f"PLAINTEXT://127.0.0.1:19092,SASL_SSL://127.0.0.1:19094,"
+                                  f"CONTROLLER://127.0.0.1:{broker.controller_port}")
+    assert props["advertised.listeners"] == "PLAINTEXT://127.0.0.1:19092,SASL_SSL://127.0.0.1:19094"
+    assert "SASL_SSL:SASL_SSL" in props["listener.security.protocol.map"]
+    assert props["log.dirs"] == str(tmp_path / "log")
+    assert props["offsets.topic.replication.factor"] == "1"
+    assert props["listener.name.sasl_ssl.sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
+    assert broker.listener_address("SASL_SSL") == "127.0.0.1:19094"
+
+
+def test_a_cluster_id_is_what_kafka_storage_random_uuid_prints():
+    ids = {uuid_for_kafka() for _ in range(50)}
+    assert len(ids) == 50
+    assert all(len(i) == 22 and "=" not in i and "/" not in i and "+" not in i for i in ids)
+
+
+def test_nothing_listening_is_not_a_ready_kafka():
+    assert not kafka_answers("127.0.0.1", free_port())
+    with socket.socket() as server:                       # a port that accepts and never answers
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        assert not kafka_answers("127.0.0.1", server.getsockname()[1], timeout=0.5)
+
+
+@pytest.mark.integration
+@pytest.mark.brokers("kafka")
+def test_the_cli_runs_apache_kafka_in_the_foreground_and_removes_its_temporary_data(broker, tmp_path):
+    """``newsstreams broker --engine kafka``: answers as Kafka, stops on SIGTERM with exit 0, leaves nothing."""
+    port, log = free_port(), tmp_path / "broker.out"
+    with open(log, "wb") as out:           # a file, not a pipe: the broker's log would fill a pipe and block it
+        proc = subprocess.Popen([sys.executable, "-m", "streams", "broker", "--engine", "kafka", "--port", str(port)],
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not kafka_answers("127.0.0.1", port) and time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+            time.sleep(0.3)
+        assert kafka_answers("127.0.0.1", port)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(90)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    output = log.read_text(errors="replace")
+    assert proc.returncode == 0, output[-3000:]
+    banner = re.search(r"Apache Kafka \(KRaft, one node\) on 127\.0\.0\.1:\d+; data in (\S+) \(a temporary", output)
+    assert banner, output[-3000:]
+    assert not Path(banner.group(1)).exists()
+    assert not port_open("127.0.0.1", port)
