@@ -6,7 +6,7 @@ import asyncio
 import logging
 import ssl
 import time
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -62,6 +62,11 @@ def refusal_reason(settings: Settings, error: BaseException) -> str:
     if k.sasl_mechanism and isinstance(error, (SaslAuthenticationFailed, UnsupportedSaslMechanismError,
                                                IllegalSaslStateError, KeyError)):
         return f"authentication as {k.sasl_username!r} with {k.sasl_mechanism} refused: check the credentials"
+    if "SSL" in k.security_protocol.upper() and not k.ssl_certfile and isinstance(error, KafkaConnectionError):
+        # Apache Kafka closes the connection, without a word, to a client that brings no certificate to a
+        # listener with ssl.client.auth=required: name the likely cause (aiokafka's own line gives the rest)
+        return (f"{type(error).__name__}; if the broker is up and its listener requires client certificates, "
+                "set kafka.ssl_certfile and kafka.ssl_keyfile")
     return type(error).__name__
 
 
@@ -97,9 +102,24 @@ async def wait_for_broker(settings: Settings, timeout: float | None = None, log_
         delay = min(delay * 2, 5.0)
 
 
+RECORD_OVERHEAD_BYTES = 64 * 1024      # a record batch's header, the record's key and headers, with room to spare
+
+
+def topic_configs(settings: Settings, name: str) -> dict[str, str]:
+    """The per-topic settings the product creates its topics with.
+
+    ``max.message.bytes``: Apache Kafka refuses any batch over the broker's ``message.max.bytes`` (~1 MB by
+    default), below the product's own ``pipeline.max_message_bytes`` (5 MiB). ``articles.raw`` takes what the
+    worker accepts, so a larger article is refused where it is published, with the producer told why; the
+    output topics take what the clients may send (an enriched record is larger than its article). Tansu ignores
+    it."""
+    limit = settings.pipeline.max_message_bytes if name == settings.topics.raw else MAX_REQUEST_BYTES
+    return {"max.message.bytes": str(limit + RECORD_OVERHEAD_BYTES)}
+
+
 async def ensure_topics(settings: Settings, names: list[str] | None = None) -> list[str]:
-    """Create the missing topics with the configured partitions (before anything produces to them:
-    Tansu would auto-create them with its own default count). Returns the names created."""
+    """Create the missing topics with the configured partitions and ``topic_configs`` (before anything produces to
+    them: brokers that auto-create topics use their own default count). Returns the names created."""
     names = names or settings.topics.all_names()
     admin = AIOKafkaAdminClient(**client_options(settings), request_timeout_ms=15000)
     await admin.start()
@@ -108,8 +128,8 @@ async def ensure_topics(settings: Settings, names: list[str] | None = None) -> l
         missing = [n for n in names if n not in existing]
         if missing:
             try:
-                await admin.create_topics([NewTopic(n, settings.topics.partitions, settings.topics.replication_factor)
-                                           for n in missing])
+                await admin.create_topics([NewTopic(n, settings.topics.partitions, settings.topics.replication_factor,
+                                                    topic_configs=topic_configs(settings, n)) for n in missing])
             except TopicAlreadyExistsError:
                 pass    # another worker created them first
         return missing
@@ -124,13 +144,17 @@ def producer(settings: Settings, **overrides) -> AIOKafkaProducer:
 
 
 async def consume(settings: Settings, topic: str, from_beginning: bool,
-                  idle_timeout: float | None = None) -> AsyncIterator:
-    """Yield the messages of every partition of ``topic`` without joining a consumer group (read-only tail)."""
+                  idle_timeout: float | None = None, on_ready: Callable[[], None] | None = None) -> AsyncIterator:
+    """Yield the messages of every partition of ``topic`` without joining a consumer group (read-only tail).
+
+    "From now" is the end offset of each partition when reading starts (``on_ready`` is called once every
+    partition is positioned), never a timestamp: a record published later with an older timestamp (a backfill
+    that sets its own) is shown. A filter on timestamps worked around Tansu 0.6 reporting end offsets short of
+    the real end; checked again on Tansu 0.6 and Apache Kafka 4.4 (tests/integration/test_tail.py), neither does.
+    """
     consumer = AIOKafkaConsumer(**client_options(settings), enable_auto_commit=False, group_id=None,
                                 fetch_max_bytes=MAX_REQUEST_BYTES, max_partition_fetch_bytes=MAX_REQUEST_BYTES,
                                 fetch_max_wait_ms=settings.kafka.fetch_max_wait_ms)
-    # Tansu 0.6 can report an end offset short of the real end: "from now" also skips older timestamps.
-    not_before_ms = 0 if from_beginning else int(time.time() * 1000) - 1000
     await consumer.start()
     try:
         partitions = None
@@ -145,6 +169,10 @@ async def consume(settings: Settings, topic: str, from_beginning: bool,
             await consumer.seek_to_beginning(*tps)
         else:
             await consumer.seek_to_end(*tps)
+            for tp in tps:
+                await consumer.position(tp)         # resolve the end offsets now, not at the first fetch
+        if on_ready is not None:
+            on_ready()
         last = time.monotonic()
         while True:
             batches = await consumer.getmany(timeout_ms=500, max_records=500)
@@ -152,8 +180,7 @@ async def consume(settings: Settings, topic: str, from_beginning: bool,
             for records in batches.values():
                 for msg in records:
                     got = True
-                    if msg.timestamp is None or msg.timestamp >= not_before_ms:
-                        yield msg
+                    yield msg
             if got:
                 last = time.monotonic()
             elif idle_timeout is not None and time.monotonic() - last > idle_timeout:
