@@ -5,12 +5,25 @@ from pathlib import Path
 
 import pytest
 
-from harness import broker, stack  # noqa: F401  (fixtures for every folder: one embedded broker per session)
+from harness import broker, broker_engine, parametrize_engines, stack  # noqa: F401  (fixtures for every folder)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 SEED_PATH = SHARED_DATA / "seed_article.txt"
 PACKAGED_SEED = REPO / "streams" / "data" / "samples" / "seed_article.txt"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--brokers", default="tansu",
+                     help="broker engines for the integration tests: tansu, kafka or tansu,kafka (make test: both)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "brokers(*engines): run only on these broker engines (tansu, kafka)")
+
+
+def pytest_generate_tests(metafunc):
+    parametrize_engines(metafunc)
 
 
 @pytest.fixture(scope="session")

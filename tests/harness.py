@@ -1,7 +1,11 @@
-"""The Kafka test harness: one embedded broker (Tansu) per test session, real worker processes, real clients.
+"""The Kafka test harness: real brokers, real worker processes, real clients. No Kafka is mocked here.
 
-Each test gets its own topic names and consumer group (``stack``), so tests sharing the broker never see
-each other's messages. No Kafka is mocked here.
+Every test that takes ``broker`` (or ``stack``) runs once per broker engine chosen with ``--brokers``
+(``tansu``, ``kafka`` or ``tansu,kafka``; ``make test`` runs both): the embedded Tansu (memory storage) and a
+real Apache Kafka 4.x in KRaft mode (``streams.broker.KafkaBroker``, jars from ``make kafka``). One broker of
+each engine serves the whole session; each test gets its own topic names and consumer group (``stack``), so
+tests sharing a broker never see each other's messages. A test about one broker's peculiarity says so with
+``@pytest.mark.brokers("kafka")`` (or ``"tansu"``) and names the peculiarity in its docstring.
 """
 from __future__ import annotations
 
@@ -18,19 +22,58 @@ from pathlib import Path
 
 import pytest
 
-from streams.broker import EmbeddedBroker, free_port
+from streams.broker import EmbeddedBroker, KafkaBroker, free_port
 from streams.kafka import consume, ensure_topics, producer
 from streams.settings import load_settings
 
 REPO = Path(__file__).resolve().parents[1]
 
 
+ENGINES = ("tansu", "kafka")
+
+
+def selected_engines(config) -> list[str]:
+    chosen = [e.strip() for e in config.getoption("brokers").split(",") if e.strip()]
+    unknown = sorted(set(chosen) - set(ENGINES))
+    if unknown or not chosen:
+        raise pytest.UsageError(f"--brokers takes a comma-separated list of {', '.join(ENGINES)}; got {unknown}")
+    return chosen
+
+
+def parametrize_engines(metafunc) -> None:
+    """Run a test that uses ``broker`` once per selected engine, less those its ``brokers`` marker leaves out."""
+    if "broker" not in metafunc.fixturenames:
+        return
+    engines = selected_engines(metafunc.config)
+    marker = metafunc.definition.get_closest_marker("brokers")
+    if marker is not None:
+        engines = [e for e in engines if e in marker.args]
+    if engines:
+        metafunc.parametrize("broker", engines, indirect=True, scope="session")
+    else:
+        metafunc.parametrize("broker", [pytest.param("none", marks=pytest.mark.skip(
+            reason=f"needs the {' or '.join(marker.args)} broker, not selected with --brokers"))],
+            indirect=True, scope="session")
+
+
+def start_engine(engine: str, folder: Path):
+    if engine == "kafka":
+        return KafkaBroker(data_dir=folder / "data", log_path=folder / "broker.log").start()
+    return EmbeddedBroker(port=free_port(), log_path=folder / "broker.log").start()
+
+
 @pytest.fixture(scope="session")
-def broker(tmp_path_factory):
-    log = tmp_path_factory.mktemp("broker") / "broker.log"
-    b = EmbeddedBroker(port=free_port(), log_path=log).start()
+def broker(request, tmp_path_factory):
+    """The address of the session's broker of one engine (the test's parameter: ``tansu`` or ``kafka``)."""
+    b = start_engine(request.param, tmp_path_factory.mktemp(f"broker-{request.param}"))
     yield b.address
     b.stop()
+
+
+@pytest.fixture
+def broker_engine(request, broker) -> str:
+    """Which engine ``broker`` is, for the few asserts that differ between them."""
+    return request.node.callspec.params["broker"]
 
 
 @dataclass

@@ -1,8 +1,13 @@
-"""Another Kafka client implementation (librdkafka, via confluent-kafka) publishes raw articles and reads the
-enriched records back from the embedded broker: the topics are plain Kafka, not a Faust-only format."""
+"""Other Kafka clients publish raw articles and read the enriched records back: librdkafka through confluent-kafka
+(on both brokers) and Debian's kcat with the README's commands as written (on Apache Kafka): the topics are plain
+Kafka, not a Faust-only format."""
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 import time
+from pathlib import Path
 
 import orjson
 import pytest
@@ -40,3 +45,54 @@ def test_librdkafka_client_publishes_and_reads_enriched(stack, seed_bytes):
     flood = records["rdk-json"]
     assert flood["id"] == "rdk-json" and flood["source"]["domain"] == "example.org"
     assert any(loc["name"] == "Jakarta" and loc["country_code"] == "ID" for loc in flood["locations"])
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_kcat_commands() -> list[str]:
+    """The kcat lines of the README's "Talking to it with other Kafka clients" block."""
+    block = re.search(r"```sh\n(kcat -P .*?)```", README.read_text(), re.S)
+    assert block, "the README's kcat block is gone"
+    return [line for line in block.group(1).splitlines() if line.startswith("kcat ")]
+
+
+def as_in_readme(command: str, stack, seed_path: Path) -> str:
+    """The README's command for this test's broker, topics and seed file; nothing else changed."""
+    return (command.replace("127.0.0.1:9092", stack.broker).replace("articles.", f"{stack.prefix}.")
+            .replace("shared/data/seed_article.txt", str(seed_path)))
+
+
+def kcat_or_fail() -> None:
+    if not shutil.which("kcat"):
+        pytest.fail("kcat is not installed (Debian package kcat; .ci/run installs it)")
+
+
+@pytest.mark.brokers("kafka")
+def test_the_readmes_kcat_commands_publish_and_read_on_apache_kafka(stack, seed_bytes, tmp_path):
+    """Debian's kcat speaks to Apache Kafka only (see the Tansu test below)."""
+    kcat_or_fail()
+    produce, consume = readme_kcat_commands()
+    seed_path = tmp_path / "seed_article.txt"
+    seed_path.write_bytes(seed_bytes)
+    stack.start_worker()
+    published = subprocess.run(as_in_readme(produce, stack, seed_path), shell=True, capture_output=True, text=True,
+                               timeout=60)
+    assert published.returncode == 0, published.stderr
+    assert stack.read(stack.settings.topics.enriched, 1)              # the worker has enriched it
+    read = subprocess.run(as_in_readme(consume, stack, seed_path), shell=True, capture_output=True, text=True,
+                          timeout=60)
+    assert read.returncode == 0, read.stderr
+    key, _, value = read.stdout.strip().partition(" ")
+    record = orjson.loads(value)
+    assert key == "my-id" and record["id"] == "my-id"
+    assert record["title"] == "Backed Free Syrian Army Group Shoots Down Russian Jet, Kills Pilot"
+
+
+@pytest.mark.brokers("tansu")
+def test_debians_kcat_still_cannot_talk_to_tansu(broker):
+    """Pins the README's warning (Tansu 0.6.0 fails librdkafka 2.0.2's ApiVersion handshake): if an upgrade of
+    either makes this fail, update the README."""
+    kcat_or_fail()
+    listed = subprocess.run(["kcat", "-L", "-b", broker, "-m", "5"], capture_output=True, text=True, timeout=60)
+    assert listed.returncode != 0
