@@ -116,18 +116,29 @@ def cmd_broker(settings: Settings, args) -> int:
 
     if args.engine == "kafka":
         broker = KafkaBroker(port=settings.embedded_broker.port, host=args.host, data_dir=args.data_dir)
-        broker.start(foreground_output=True)
         kept = f"data in {broker.log_dir}" + ("" if args.data_dir else " (a temporary folder, removed on exit)")
-        print(f"Apache Kafka (KRaft, one node) on {broker.address}; {kept}; Ctrl-C stops it", flush=True)
+        banner = f"Apache Kafka (KRaft, one node) on {broker.address}; {kept}; Ctrl-C stops it"
 
         def stop():
             broker.stop()
             broker.remove_data()
+    else:
+        broker = EmbeddedBroker(port=settings.embedded_broker.port, host=args.host)
+        banner = f"embedded broker (Tansu, memory storage) on {broker.address}; Ctrl-C stops it"
+        stop = broker.stop
+    # SIGTERM while the broker starts (Kafka takes seconds) stops it too, rather than leaving it behind
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        broker.start(foreground_output=True)
+        print(banner, flush=True)
         return _supervise([broker.process], stop)
-    broker = EmbeddedBroker(port=settings.embedded_broker.port, host=args.host)
-    broker.start(foreground_output=True)
-    print(f"embedded broker (Tansu, memory storage) on {broker.address}; Ctrl-C stops it", flush=True)
-    return _supervise([broker.process], broker.stop)
+    except KeyboardInterrupt:
+        stop()
+        return 0
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _supervise(processes: list, stop, tick=None, tick_every: float = 2.0) -> int:

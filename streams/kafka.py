@@ -62,7 +62,7 @@ def refusal_reason(settings: Settings, error: BaseException) -> str:
     if k.sasl_mechanism and isinstance(error, (SaslAuthenticationFailed, UnsupportedSaslMechanismError,
                                                IllegalSaslStateError, KeyError)):
         return f"authentication as {k.sasl_username!r} with {k.sasl_mechanism} refused: check the credentials"
-    if "SSL" in k.security_protocol.upper() and not k.ssl_certfile and isinstance(error, KafkaConnectionError):
+    if k.security_protocol.upper() == "SSL" and not k.ssl_certfile and isinstance(error, KafkaConnectionError):
         # Apache Kafka closes the connection, without a word, to a client that brings no certificate to a
         # listener with ssl.client.auth=required: name the likely cause (aiokafka's own line gives the rest)
         return (f"{type(error).__name__}; if the broker is up and its listener requires client certificates, "

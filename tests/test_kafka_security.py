@@ -82,3 +82,6 @@ def test_a_refused_login_is_explained_without_the_password():
     assert "newsstreams" in reason and "SCRAM-SHA-512" in reason and "refused" in reason and SECRET not in reason
     assert refusal_reason(settings, KafkaConnectionError("down")) == "KafkaConnectionError"
     assert refusal_reason(load_settings(env={}), KeyError("v")) == "KeyError"
+    # TLS without SASL and without a client certificate: Kafka closes the connection silently if it needs one
+    tls_only = load_settings(env={"NEWSSTREAMS_KAFKA_SECURITY_PROTOCOL": "SSL"})
+    assert "set kafka.ssl_certfile and kafka.ssl_keyfile" in refusal_reason(tls_only, KafkaConnectionError("closed"))

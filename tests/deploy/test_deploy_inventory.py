@@ -9,6 +9,7 @@ CHECKED = {
     "grafana/dashboards/newsstreams.json": "test_deploy_grafana",
     "grafana/provisioning/dashboards/newsstreams.yml": "test_deploy_grafana",
     "grafana/provisioning/datasources/prometheus.yml": "test_deploy_grafana",
+    "kafka/pom.xml": "tests/test_broker.py (its version) and every test on Apache Kafka (make kafka resolves it)",
     "k8s/configmap.yaml": "test_deploy_k8s",
     "k8s/deployment.yaml": "test_deploy_k8s",
     "k8s/kustomization.yaml": "test_deploy_k8s",

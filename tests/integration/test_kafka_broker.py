@@ -114,7 +114,7 @@ def test_broker_down_30_seconds_under_load_loses_nothing_and_the_metrics_show_th
 def describe_topic(address: str, topic: str) -> str:
     result = run_kafka_tool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server", address, "--describe",
                             "--topic", topic)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
 
@@ -132,6 +132,7 @@ def test_topics_have_the_partitions_and_configs_the_product_asks_for(own_kafka, 
         assert f"PartitionCount: {t.partitions}" in text, text
         limit = stack.settings.pipeline.max_message_bytes if topic == t.raw else MAX_REQUEST_BYTES
         assert f"max.message.bytes={limit + RECORD_OVERHEAD_BYTES}" in text, text
-    changelog = describe_topic(own_kafka.address, f"{stack.settings.app_id}-dedupe-changelog")
+    app_id = stack.settings.app_id          # Faust names a table's changelog <app id>-<table name>-changelog
+    changelog = describe_topic(own_kafka.address, f"{app_id}-{app_id}-dedupe-changelog")
     assert re.search(r"cleanup\.policy=compact\b", changelog), changelog
     assert "PartitionCount: 1" in changelog, changelog

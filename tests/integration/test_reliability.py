@@ -21,7 +21,7 @@ import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from streams.broker import EmbeddedBroker, free_port
+from streams.broker import EmbeddedBroker, KafkaBroker, free_port
 from streams.inputs import read_messages
 from streams.kafka import consume, ensure_topics
 
@@ -273,10 +273,16 @@ def _collect_records(stack, expected, timeout):
 
 # --- 4. broker trouble -------------------------------------------------------------------------------------------
 
-def test_worker_waits_for_a_missing_broker_and_survives_a_broker_restart(tmp_path, fakenews_csv):
+def test_worker_waits_for_a_missing_broker_and_survives_a_broker_restart(broker_engine, tmp_path, fakenews_csv):
+    """A broker of the test's own engine, on its own port: not there at first, then stopped for 10 s and started
+    again. Tansu comes back empty (memory storage: topics and offsets gone); Apache Kafka comes back with its data
+    (its longer outages under load: tests/integration/test_kafka_broker.py)."""
     port = free_port()
     stack = Stack(f"127.0.0.1:{port}", tmp_path, mode="fast")
-    broker = EmbeddedBroker(port=port, log_path=tmp_path / "broker.log")
+    if broker_engine == "kafka":
+        broker = KafkaBroker(port=port, data_dir=tmp_path / "kafka", log_path=tmp_path / "broker.log")
+    else:
+        broker = EmbeddedBroker(port=port, log_path=tmp_path / "broker.log")
     try:
         worker = start(stack, wait=False)
         time.sleep(20)
@@ -295,7 +301,7 @@ def test_worker_waits_for_a_missing_broker_and_survives_a_broker_restart(tmp_pat
         report("broker came late", len(batch1), seen, expected1)
         assert expected1 <= set(seen)
 
-        # The broker goes away and comes back empty (Tansu keeps everything in memory).
+        # The broker goes away and comes back (Tansu: empty, it keeps everything in memory).
         lines_before = worker.log.read_text(errors="replace").count("\n")
         broker.stop()
         time.sleep(10)
@@ -307,7 +313,7 @@ def test_worker_waits_for_a_missing_broker_and_survives_a_broker_restart(tmp_pat
         stack.publish(batch2)      # recreates the topics with the configured partitions
         expected2 = {k.decode() for k, _ in batch2}
         seen = collect(stack, stack.settings.topics.enriched, expected2, timeout=180, settle=1)
-        figures = report("broker restarted empty", len(batch2), seen, expected2,
+        figures = report(f"broker restarted ({broker_engine})", len(batch2), seen, expected2,
                          worker_alive=alive_after_restart and worker.process.poll() is None,
                          log_lines_in_10s_outage=outage_lines)
         log = worker.log.read_text(errors="replace")
