@@ -288,7 +288,7 @@ class KafkaBroker:
         """``kafka-storage format`` with a fresh cluster id, the first time only (a restart keeps the data)."""
         if (self.log_dir / "meta.properties").exists():
             return
-        result = self.tool("kafka.tools.StorageTool", "format", "--cluster-id", uuid_for_kafka(),
+        result = self.tool("kafka.tools.StorageTool", "format", f"--cluster-id={uuid_for_kafka()}",
                            "--config", str(self.properties_path), *extra_args)
         if result.returncode != 0:
             raise RuntimeError(f"kafka-storage format failed:\n{result.stdout}{result.stderr}")
@@ -364,7 +364,11 @@ def run_kafka_tool(main_class: str, *args: str, timeout: float = 120) -> subproc
 
 
 def uuid_for_kafka() -> str:
-    """A cluster id as ``kafka-storage random-uuid`` prints it: 16 random bytes, URL-safe base64, no padding."""
+    """A cluster id as ``kafka-storage random-uuid`` prints it: 16 random bytes, URL-safe base64, no padding, and
+    (as Kafka's own ``Uuid.randomUuid``) never starting with "-", which a command line would take for an option."""
     import base64
 
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id

@@ -194,9 +194,10 @@ def test_the_kraft_properties_combine_broker_controller_and_extra_listeners(tmp_
 
 
 def test_a_cluster_id_is_what_kafka_storage_random_uuid_prints():
-    ids = {uuid_for_kafka() for _ in range(50)}
-    assert len(ids) == 50
+    ids = {uuid_for_kafka() for _ in range(2000)}      # ~31 of 2000 would start with "-" if nothing prevented it
+    assert len(ids) == 2000
     assert all(len(i) == 22 and "=" not in i and "/" not in i and "+" not in i for i in ids)
+    assert not any(i.startswith("-") for i in ids)
 
 
 def test_nothing_listening_is_not_a_ready_kafka():
