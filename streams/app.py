@@ -167,40 +167,28 @@ def guard_offset_commits() -> None:
       them may be processed twice: at-least-once, as after a crash).
     """
     from faust.transport import consumer as base
-    from faust.utils.functional import consecutive_numbers
 
     cls = base.Consumer
     if getattr(cls._new_offset, "__newsstreams__", False):
         return
-    original_seek = cls.perform_seek
+    original_new_offset, original_seek = cls._new_offset, cls.perform_seek
 
     def new_offset(self, tp):
+        """The head check, then Faust's own (gap filling, the run of consecutive acked offsets, its +1)."""
         acked = self._acked[tp]
-        if not acked:
-            return None
-        gap_for_tp = self._gap[tp]
-        if gap_for_tp:      # offsets the broker never returned (transaction markers, compaction): as Faust does
-            max_offset = max(acked)
-            candidates = sorted(gap_for_tp.overlap(0, max_offset), key=lambda x: x.begin)
-            if candidates:
-                filled = [o for entry in candidates for o in range(entry.begin, entry.end)]
-                acked.extend(filled)
-                gap_for_tp.chop(0, max(filled[-1], max_offset + 1))
-        acked.sort()
-        base_offset = self._committed_offset[tp]
-        if base_offset is None:
-            base_offset = _first_offsets(self).get(tp)
-        if base_offset is None or acked[0] > base_offset:
-            if tp not in _head_gaps(self):
-                _head_gaps(self)[tp] = time.monotonic()
-                log.info("%s[%d]: holding offset commits at %s: offsets from %d on are acknowledged, not before",
-                         tp.topic, tp.partition, base_offset, acked[0])
-            return None
-        _head_gaps(self).pop(tp, None)
-        batch = next(consecutive_numbers(acked))
-        acked[: len(batch)] = []
-        self._acked_index[tp].difference_update(batch)
-        return batch[-1] + 1
+        if acked:
+            head = self._committed_offset[tp]
+            if head is None:
+                head = _first_offsets(self).get(tp)
+            # a head offset the broker never returned (transaction marker, compaction) is a gap Faust fills itself
+            if head is None or (min(acked) > head and not self._gap[tp].overlaps(head)):
+                if tp not in _head_gaps(self):
+                    _head_gaps(self)[tp] = time.monotonic()
+                    log.info("%s[%d]: holding offset commits at %s: offsets from %d on are acknowledged, not before",
+                             tp.topic, tp.partition, head, min(acked))
+                return None
+            _head_gaps(self).pop(tp, None)
+        return original_new_offset(self, tp)
 
     async def perform_seek(self):
         await original_seek(self)

@@ -225,12 +225,12 @@ async def _tail(settings: Settings, topic: str, args) -> int:
 
     await wait_for_broker(settings, timeout=60)
     await ensure_topics(settings, [topic])
-    n = 0
     def ready() -> None:
         where = "the beginning" if args.from_beginning else "now on"
         print(f"reading {topic} from {where} ({settings.bootstrap_servers}); Ctrl-C stops", file=sys.stderr,
               flush=True)
 
+    n = 0
     async for msg in consume(settings, topic, args.from_beginning, idle_timeout=args.timeout, on_ready=ready):
         print(_render(msg.value, args.json), flush=True)
         n += 1

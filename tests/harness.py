@@ -40,6 +40,12 @@ def selected_engines(config) -> list[str]:
     return chosen
 
 
+def require_engine(config, engine: str) -> None:
+    """Skip a test that starts a broker of its own engine when ``--brokers`` did not choose that engine."""
+    if engine not in selected_engines(config):
+        pytest.skip(f"needs {engine}: --brokers {engine} (make test runs it)")
+
+
 def parametrize_engines(metafunc) -> None:
     """Run a test that uses ``broker`` once per selected engine, less those its ``brokers`` marker leaves out."""
     if "broker" not in metafunc.fixturenames:

@@ -98,3 +98,10 @@ def test_a_partition_no_longer_assigned_is_left_alone(consumer):
     since = consumer._newsstreams_head_gaps[TOPIC]
     assert asyncio.run(reread_skipped_offsets(consumer, now=since + HEAD_GAP_SECONDS + 1)) == []
     assert consumer.sought == []
+
+
+def test_a_head_offset_the_broker_never_returned_is_not_a_hole(consumer):
+    consumer._committed_offset[TOPIC] = 10
+    consumer._gap[TOPIC].addi(10, 12)                   # 10 and 11 do not exist
+    acked(consumer, 12, 13)
+    assert new_offset(consumer) == 14

@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from streams.broker import KafkaBroker, run_kafka_tool
 from streams.kafka import RECORD_OVERHEAD_BYTES, MAX_REQUEST_BYTES
 
-from harness import Stack, selected_engines
+from harness import Stack, require_engine
 from integration.test_reliability import _collect_records, collect, corpus, counts, report, start, wait_until
 
 pytestmark = pytest.mark.integration
@@ -26,8 +26,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def own_kafka(request, tmp_path):
     """A broker of this test's own, its data kept in ``tmp_path/kafka`` across ``stop()``/``start()``."""
-    if "kafka" not in selected_engines(request.config):
-        pytest.skip("needs Apache Kafka: --brokers kafka (make test runs it)")
+    require_engine(request.config, "kafka")
     broker = KafkaBroker(data_dir=tmp_path / "kafka", log_path=tmp_path / "kafka.log").start()
     yield broker
     broker.kill()

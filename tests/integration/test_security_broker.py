@@ -34,7 +34,7 @@ from streams.broker import EmbeddedBroker, KafkaBroker, find_tansu_binary, free_
 from streams.kafka import client_options
 from streams.settings import load_settings
 
-from harness import REPO, Stack, selected_engines, wait_for_metrics
+from harness import REPO, Stack, require_engine, wait_for_metrics
 
 pytestmark = pytest.mark.integration
 
@@ -223,8 +223,7 @@ def make_certificates(folder: Path) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def secure_kafka(request, tmp_path_factory):
-    if "kafka" not in selected_engines(request.config):
-        pytest.skip("needs Apache Kafka: --brokers kafka (make test runs it)")
+    require_engine(request.config, "kafka")
     folder = tmp_path_factory.mktemp("secure-kafka")
     certs = make_certificates(folder)
     config = {
