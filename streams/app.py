@@ -19,15 +19,15 @@ import faust
 from streams import metrics
 from streams.agents import StageRunner
 from streams.kafka import MAX_REQUEST_BYTES, faust_credentials
+from streams.offsets import HEAD_GAP_SECONDS, broker_probe, guard_offset_commits, reread_skipped_offsets
 from streams.pool import StagePool
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
 LOOP_LAG_INTERVAL = 0.5
 LAG_INTERVAL = 5.0
+MAX_POLL_RECORDS_PER_BATCH = 2      # records per consumer poll, in batches of the pipeline
 
-
-HEAD_GAP_SECONDS = 30.0     # a partition's oldest unacked offset missing for this long is read again
 
 
 def faust_app(app_id: str, settings: Settings, **extra) -> faust.App:
@@ -51,6 +51,9 @@ def faust_app(app_id: str, settings: Settings, **extra) -> faust.App:
         producer_acks=-1,
         producer_linger=0.005,
         stream_buffer_maxsize=max(4 * p.batch_size, 256),
+        # records fetched before a rebalance are still handed over after it, and fetched again from the committed
+        # offset (streams/offsets.py: no record is dropped for its offset); a small poll bounds those repeats
+        broker_max_poll_records=MAX_POLL_RECORDS_PER_BATCH * p.batch_size,
         worker_redirect_stdouts=False,
         broker_session_timeout=settings.kafka.session_timeout,
         broker_heartbeat_interval=settings.kafka.heartbeat_interval,
@@ -120,10 +123,12 @@ def create_app(settings: Settings, pool: StagePool) -> faust.App:
     async def publish_rates():
         get_runner().rates.publish()
 
+    probe = broker_probe(settings)
+
     @app.timer(interval=HEAD_GAP_SECONDS / 2)
     async def reread_skipped():
         if not app.rebalancing:
-            await reread_skipped_offsets(app.consumer)
+            await reread_skipped_offsets(app.consumer, probe)
 
     @app.timer(interval=LAG_INTERVAL)
     async def measure_consumer_lag():
@@ -146,99 +151,6 @@ def create_app(settings: Settings, pool: StagePool) -> faust.App:
             metrics.EVENT_LOOP_LAG.set(max(0.0, time.perf_counter() - expected))
 
     return app
-
-
-def guard_offset_commits() -> None:
-    """Never let Faust commit past an offset that no agent acknowledged.
-
-    Found on Apache Kafka (tests/integration/test_reliability.py, two workers, one stopping): after a rebalance,
-    records fetched in the old generation, or while the app's flow was still suspended, are skipped by the stream
-    without being processed or acked, and are not fetched again. faust-streaming 0.15.3's
-    ``Consumer._new_offset`` only checks for a hole at the head of the acked offsets when the partition's
-    committed offset is known and non-zero, and then lets a hole of one through; after a rebalance (the committed
-    offset is forgotten) or on a partition never committed, it committed over the skipped records: 3 to 12
-    articles lost in 3 of 7 runs. Here:
-
-    - the head check always runs: against the committed offset, else the partition's first offset (read from
-      the broker when the partition is assigned, as ``auto_offset_reset=earliest`` starts there), and a hole of
-      one counts;
-    - ``reread_skipped_offsets`` (an app timer) seeks a partition whose head stayed missing for
-      ``HEAD_GAP_SECONDS`` back to it, so the skipped records are fetched and processed again (the ones after
-      them may be processed twice: at-least-once, as after a crash).
-    """
-    from faust.transport import consumer as base
-
-    cls = base.Consumer
-    if getattr(cls._new_offset, "__newsstreams__", False):
-        return
-    original_new_offset, original_seek = cls._new_offset, cls.perform_seek
-
-    def new_offset(self, tp):
-        """The head check, then Faust's own (gap filling, the run of consecutive acked offsets, its +1)."""
-        acked = self._acked[tp]
-        if acked:
-            head = self._committed_offset[tp]
-            if head is None:
-                head = _first_offsets(self).get(tp)
-            # a head offset the broker never returned (transaction marker, compaction) is a gap Faust fills itself
-            if head is None or (min(acked) > head and not self._gap[tp].overlaps(head)):
-                if tp not in _head_gaps(self):
-                    _head_gaps(self)[tp] = time.monotonic()
-                    log.info("%s[%d]: holding offset commits at %s: offsets from %d on are acknowledged, not before",
-                             tp.topic, tp.partition, head, min(acked))
-                return None
-            _head_gaps(self).pop(tp, None)
-        return original_new_offset(self, tp)
-
-    async def perform_seek(self):
-        await original_seek(self)
-        first = _first_offsets(self)
-        first.clear()
-        _head_gaps(self).clear()
-        unknown = [tp for tp in self.assignment() if self._committed_offset[tp] is None]
-        if unknown:
-            first.update(await self.earliest_offsets(*unknown))
-
-    new_offset.__newsstreams__ = True
-    cls._new_offset = new_offset
-    cls.perform_seek = perform_seek
-
-
-def _first_offsets(consumer) -> dict:
-    if not hasattr(consumer, "_newsstreams_first_offsets"):
-        consumer._newsstreams_first_offsets = {}
-    return consumer._newsstreams_first_offsets
-
-
-def _head_gaps(consumer) -> dict:
-    if not hasattr(consumer, "_newsstreams_head_gaps"):
-        consumer._newsstreams_head_gaps = {}
-    return consumer._newsstreams_head_gaps
-
-
-async def reread_skipped_offsets(consumer, now: float | None = None) -> list:
-    """Seek each assigned partition whose oldest unacked offset has been missing for ``HEAD_GAP_SECONDS`` back to
-    it (see ``guard_offset_commits``). Returns the (partition, offset) pairs it sought."""
-    now = time.monotonic() if now is None else now
-    sought = []
-    assignment = consumer.assignment()
-    for tp, since in list(_head_gaps(consumer).items()):
-        if tp not in assignment:
-            _head_gaps(consumer).pop(tp, None)
-            continue
-        if now - since < HEAD_GAP_SECONDS:
-            continue
-        offset = consumer._committed_offset[tp]
-        if offset is None:
-            offset = _first_offsets(consumer).get(tp)
-        if offset is None:
-            continue
-        log.warning("%s[%d]: offsets from %d were fetched but never reached the agent (a rebalance race in Faust); "
-                    "reading them again", tp.topic, tp.partition, offset)
-        _head_gaps(consumer).pop(tp, None)
-        await consumer.seek(tp, offset)
-        sought.append((tp, offset))
-    return sought
 
 
 def bound_fetch_wait(wait_ms: int) -> None:

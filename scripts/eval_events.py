@@ -1,7 +1,9 @@
-"""The events check set: choose the sentences (a fixed rule), and score the coder against the gold codes.
+"""Measure the CAMEO event coder: the check set (choose the sentences (a fixed rule), and score), and the PETRARCH-2 validation records.
 
-    python scripts/events_checkset.py select [--out PATH]      # writes the sentences, no codes
-    python scripts/events_checkset.py score [--part tune|check|all] [--gold PATH] [--show]
+    python scripts/eval_events.py select [--out PATH]      # writes the check-set sentences, no codes
+    python scripts/eval_events.py score [--part tune|check|all] [--gold PATH] [--show]
+    python scripts/eval_events.py petrarch [--show]        # the PETRARCH-2 validation records
+    python scripts/eval_events.py codebook CSV [--show]    # recall on the CAMEO codebook's example sentences
 
 Selection (decided before any coding, never changed after): English sentences of 8-50 words from two pools,
 the 250 FakeNewsCorpus articles (`content`, parsed as scraped text) and the English HTML pages of
@@ -16,6 +18,11 @@ Gold codes (tests/classify/data/events_checkset.jsonl) were given by reading the
 sentence coded by two coders who never saw the coder's output, then reconciled; see docs/EVENTS.md.
 Scoring is the one in ../shared/data/dev/events/README.md: per sentence, the set of predicted root codes
 against the set of gold root codes, micro precision / recall / F1.
+
+PETRARCH-2 validation records (../shared/data/dev/events, MIT): scored the same way, separately for the real
+news sentences (category AFP and GOLD: GigaWord / wire sentences, 28) and the constructed ones (the rest).
+PETRARCH codes only events between two actors and nothing in the future or inside reported speech, so read
+the false positives before believing the precision (the README there says so).
 """
 from __future__ import annotations
 
@@ -121,24 +128,86 @@ def load_gold(path: Path = GOLD) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def predicted_roots(text: str) -> set[str]:
+def product_events(text: str, mode: str = "accurate") -> list[dict]:
+    """The events the product codes for ``text`` as an article: the enrich stage's entities (``mode`` accurate:
+    spaCy NER, fast: dictionaries; "none": no entities) and resolved places, then the coder."""
     from streams.classify.events import extract_events
+    from streams.enrich.article import count_entities, find_mentions
+    from streams.enrich.places import PLACE_LABELS, resolve_places
 
-    return {event["root"] for event in extract_events(text)}
+    if mode == "none":
+        return extract_events(text)
+    mentions = find_mentions([text], mode)[0]
+    spans = [{"text": m.text, "label": m.label, "start": m.start, "end": m.end, "canonical": m.canonical}
+             for m in mentions]
+    places = [{"text": e["text"], "label": e["label"], "count": e["count"]}
+              for e in count_entities(mentions) if e["label"] in PLACE_LABELS or e["label"] == "NORP"]
+    return extract_events(text, spans, resolve_places(places, text))
 
 
-def score(items: list[dict], predict=predicted_roots, show: bool = False) -> dict:
+def predicted_roots(text: str, mode: str = "accurate") -> set[str]:
+    return {event["root"] for event in product_events(text, mode)}
+
+
+def score(items: list[dict], mode: str = "accurate", show: bool = False) -> dict:
     tp = fp = fn = 0
     for item in items:
-        gold, got = set(item["roots"]), predict(item["text"])
+        unsure = set(item.get("uncertain", ()))          # roots the two coders disagreed on: not scored
+        gold, got = set(item["roots"]) - unsure, predicted_roots(item["text"], mode) - unsure
         tp, fp, fn = tp + len(gold & got), fp + len(got - gold), fn + len(gold - got)
         if show and gold != got:
             print(f"{item['id']}\n  gold {sorted(gold)} got {sorted(got)}\n  {item['text']}")
+            for e in product_events(item["text"], mode):
+                print(f"    {e['code']} {e['trigger']!r} {e['actors']}")
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"sentences": len(items), "gold": tp + fn, "predicted": tp + fp, "tp": tp,
             "precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)}
+
+
+PETRARCH = SHARED / "dev" / "events" / "PETR2_GSR_validation.xml"
+PETRARCH_NEWS = frozenset({"AFP", "GOLD"})
+
+
+def load_petrarch(path: Path = PETRARCH) -> list[dict]:
+    """The records as {"id", "category", "part": "news"|"constructed", "text", "roots"} (no-text records left out)."""
+    items = []
+    for chunk in path.read_text(encoding="utf-8").split("<Sentence ")[1:]:
+        text = re.search(r"<Text>(.*?)</Text>", chunk, re.S)
+        if not text or not text.group(1).strip():
+            continue
+        category = re.search(r'category="([^"]+)"', chunk).group(1)
+        codes = re.findall(r'eventcode="([^"]+)"', chunk)
+        items.append({"id": re.search(r'\bid="([^"]+)"', chunk).group(1), "category": category,
+                      "part": "news" if category in PETRARCH_NEWS else "constructed",
+                      "text": " ".join(text.group(1).split()).replace("``", '"').replace("''", '"'),
+                      "roots": sorted({c[:2] for c in codes})})
+    return items
+
+
+def codebook_recall(path: Path, mode: str, show: bool) -> dict:
+    """The codebook's one example per code (a CSV with code, example columns, e.g. andybega/icews
+    data-raw/cameo-codes.csv; not shipped): is the example's root among the coded roots? A tuning aid only: the
+    examples often hold other events too, so only recall means anything."""
+    hits = total = 0
+    missed: dict[str, int] = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            example = (row.get("example") or "").split(" Note:")[0].strip()
+            if not example or example == "NA" or example.startswith("NEED EXAMPLE"):
+                continue
+            total += 1
+            root = row["code"][:2]
+            got = predicted_roots(example, mode)
+            if root in got:
+                hits += 1
+            else:
+                missed[root] = missed.get(root, 0) + 1
+                if show:
+                    print(f"{row['code']} {row['name']}: got {sorted(got)}\n  {example}")
+    return {"examples": total, "root_recall": round(hits / total, 3) if total else 0.0,
+            "missed_by_root": dict(sorted(missed.items()))}
 
 
 def main() -> None:
@@ -150,15 +219,29 @@ def main() -> None:
     sc.add_argument("--part", choices=("tune", "check", "all"), default="check")
     sc.add_argument("--gold", type=Path, default=GOLD)
     sc.add_argument("--show", action="store_true")
+    sc.add_argument("--mode", choices=("accurate", "fast", "none"), default="accurate")
+    pe = sub.add_parser("petrarch")
+    pe.add_argument("--show", action="store_true")
+    pe.add_argument("--mode", choices=("accurate", "fast", "none"), default="accurate")
+    cb = sub.add_parser("codebook")
+    cb.add_argument("csv", type=Path)
+    cb.add_argument("--show", action="store_true")
+    cb.add_argument("--mode", choices=("accurate", "fast", "none"), default="accurate")
     args = parser.parse_args()
     if args.command == "select":
         chosen = select()
         args.out.write_text("".join(json.dumps(item, ensure_ascii=False) + "\n" for item in chosen))
         parts = {p: sum(1 for c in chosen if c["part"] == p) for p in ("tune", "check")}
         print(f"{len(chosen)} sentences -> {args.out} {parts}")
+    elif args.command == "codebook":
+        print(json.dumps(codebook_recall(args.csv, args.mode, args.show)))
+    elif args.command == "petrarch":
+        items = load_petrarch()
+        for part in ("news", "constructed"):
+            print(json.dumps({"part": part, **score([i for i in items if i["part"] == part], args.mode, args.show)}))
     else:
         items = [g for g in load_gold(args.gold) if args.part == "all" or g["part"] == args.part]
-        print(json.dumps({"part": args.part, **score(items, show=args.show)}))
+        print(json.dumps({"part": args.part, "mode": args.mode, **score(items, args.mode, args.show)}))
 
 
 if __name__ == "__main__":
