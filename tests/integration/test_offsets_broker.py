@@ -7,14 +7,12 @@ from __future__ import annotations
 import asyncio
 import time
 
-import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from streams.kafka import client_options, ensure_topics
 from streams.offsets import HEAD_GAP_SECONDS, broker_probe
 
-from harness import Stack
 from integration.test_reliability import collect, corpus, report, start
 
 pytestmark = pytest.mark.integration
@@ -34,15 +32,19 @@ async def _publish_in_transactions(settings, topic: str, batches: list[list[tupl
         await producer.stop()
 
 
+async def _partitions(consumer, topic: str) -> list[int]:
+    parts = consumer.partitions_for_topic(topic)
+    while not parts:
+        await consumer._client.force_metadata_update()
+        parts = consumer.partitions_for_topic(topic)
+    return sorted(parts)
+
+
 async def _committed(settings, group: str, topic: str) -> dict[int, int | None]:
     consumer = AIOKafkaConsumer(**client_options(settings), group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
-        parts = consumer.partitions_for_topic(topic)
-        while not parts:
-            await consumer._client.force_metadata_update()
-            parts = consumer.partitions_for_topic(topic)
-        return {p: await consumer.committed(TopicPartition(topic, p)) for p in sorted(parts)}
+        return {p: await consumer.committed(TopicPartition(topic, p)) for p in await _partitions(consumer, topic)}
     finally:
         await consumer.stop()
 
@@ -52,11 +54,7 @@ async def _records_by_partition(settings, topic: str) -> dict[int, list[int]]:
     consumer = AIOKafkaConsumer(**client_options(settings), group_id=None, enable_auto_commit=False)
     await consumer.start()
     try:
-        parts = consumer.partitions_for_topic(topic)
-        while not parts:
-            await consumer._client.force_metadata_update()
-            parts = consumer.partitions_for_topic(topic)
-        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        tps = [TopicPartition(topic, p) for p in await _partitions(consumer, topic)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
