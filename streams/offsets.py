@@ -38,7 +38,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 
 log = logging.getLogger(__name__)
 
-HEAD_GAP_SECONDS = 30.0     # a partition's first unacked offset missing for this long is probed, then read again
+HEAD_GAP_SECONDS = 30.0
+MAX_GAPS_PER_ROUND = 16     # verified gaps found one after another in one round     # a partition's first unacked offset missing for this long is probed, then read again
 
 # probe(tp, offset) -> the first offset >= ``offset`` the broker holds for tp, or None (nothing there yet / unknown)
 Probe = Callable[[object, int], Awaitable[int | None]]
@@ -169,17 +170,31 @@ async def reread_skipped_offsets(consumer, probe: Probe, now: float | None = Non
         if present is None:
             continue
         stalls.pop(tp, None)
-        if present > offset:
+        for _ in range(MAX_GAPS_PER_ROUND):
+            if present is None or present <= offset:
+                break
             log.info("%s[%d]: offsets %d-%d hold no record (transaction markers or compaction): not waited for",
                      tp.topic, tp.partition, offset, present - 1)
             consumer._gap[tp].addi(offset, present)
             consumer._gap[tp].merge_overlaps()
             done.append((tp, offset, "gap"))
+            # the next hole, if any, is probed now: one marker per transaction, not one round (30 s) each
+            acked = consumer._acked[tp]
+            following = first_missing(present, acked, consumer._gap[tp]) if acked else None
+            if following is None:
+                break
+            try:
+                offset, present = following, await probe(tp, following)
+            except Exception:
+                break
         else:
-            log.warning("%s[%d]: offset %d was fetched but never reached the agent (a rebalance race in Faust); "
-                        "reading from it again", tp.topic, tp.partition, offset)
-            await consumer.seek(tp, offset)
-            done.append((tp, offset, "seek"))
+            continue
+        if present is None or present > offset:
+            continue                                # only gaps this round (or the next probe failed)
+        log.warning("%s[%d]: offset %d was fetched but never reached the agent (a rebalance race in Faust); "
+                    "reading from it again", tp.topic, tp.partition, offset)
+        await consumer.seek(tp, offset)
+        done.append((tp, offset, "seek"))
     return done
 
 

@@ -202,3 +202,19 @@ def test_a_partition_no_longer_assigned_is_left_alone(consumer):
     assert asyncio.run(reread_skipped_offsets(consumer, probe, now=stalled_since(consumer) + HEAD_GAP_SECONDS + 1)) \
         == []
     assert consumer.sought == [] and probe.asked == []
+
+
+def test_several_holes_without_records_are_verified_in_one_round(consumer):
+    """One marker per transaction: each would otherwise cost a round of ``HEAD_GAP_SECONDS``."""
+    consumer._committed_offset[TOPIC] = 0
+    acked(consumer, 0, 1, 3, 4, 6, 7)                    # 2 and 5 are markers
+    assert new_offset(consumer) == 2
+    consumer._committed_offset[TOPIC] = 2
+    new_offset(consumer)
+    answers = {2: 3, 5: 6}
+
+    async def probe(tp, offset):
+        return answers[offset]
+    result = asyncio.run(reread_skipped_offsets(consumer, probe, now=stalled_since(consumer) + HEAD_GAP_SECONDS + 1))
+    assert result == [(TOPIC, 2, "gap"), (TOPIC, 5, "gap")] and consumer.sought == []
+    assert new_offset(consumer) == 8
