@@ -151,7 +151,7 @@ def _candidate(sent: Sentence, match: Match, ctx: ArticleActors, lexicon: Lexico
             return _noun_candidate(sent, match, head, ctx, lexicon, governors)   # "limited visiting", "the killing"
         if word.pos not in VERBAL_POS or word.dep == "amod" or is_imperative(sent, head):
             return None                                        # "the proposed wall", "the arrested man"
-        if code == STATEMENT and word.norm in _saying_forms() and not _is_speech(sent, head) \
+        if code == STATEMENT and word.norm in _forms(SAYING_LEMMAS) and not _is_speech(sent, head) \
                 and _statement_code(sent, head) == STATEMENT:
             return None                                        # "added five countries", but "told X to stop"
         if code[:2] == "03" and any(w.norm == "to" and w.tag != "TO" for w in sent.words[match.start:match.end]):
@@ -218,7 +218,7 @@ def _noun_anchor(sent: Sentence, head: int, lexicon: Lexicon, code: str) -> int 
     gov = sent.words[w.head]
     if w.dep in {"compound", "amod", "nmod", "poss"}:
         return None                                            # "attack drone", "murder suspect"
-    if w.dep in {"dobj", "obj"} and gov.norm in _report_forms():
+    if w.dep in {"dobj", "obj"} and gov.norm in _forms(REPORT_LEMMAS):
         return gov.i                                           # "reported more than 35 air strikes on Saraqeb"
     if w.dep in {"dobj", "obj", "nsubjpass"} and gov.norm in lexicon.support_forms:
         return gov.i                                           # "launched air strikes", "talks were held"
@@ -232,7 +232,7 @@ def _noun_anchor(sent: Sentence, head: int, lexicon: Lexicon, code: str) -> int 
             return kid.i                                       # "35 air strikes on Saraqeb which killed five"
     if w.dep == "pobj" and gov.dep in {"prep", "agent"} and gov.norm in {"in", "by", "during"}:
         verb = sent.words[gov.head]
-        if verb.pos == "VERB" and verb.norm in _harm_forms():
+        if verb.pos == "VERB" and verb.norm in _forms(HARM_VERBS):
             return verb.i                                      # "killed in an air strike"
     if w.dep == "pobj" and gov.norm in {"in", "at", "during"}:
         verb = sent.words[gov.head]
@@ -247,31 +247,17 @@ def _intent_code(code: str) -> str | None:
     return INTENT_BY_CODE.get(code) or INTENT_BY_ROOT.get(code[:2])
 
 
-@lru_cache(maxsize=1)
-def _report_forms() -> frozenset:
-    return load_lexicon().forms(REPORT_LEMMAS)
-
-
-@lru_cache(maxsize=1)
-def _harm_forms() -> frozenset:
-    return load_lexicon().forms(HARM_VERBS)
-
-
-@lru_cache(maxsize=1)
-def _saying_forms() -> frozenset:
-    return load_lexicon().forms(SAYING_LEMMAS)
-
-
-@lru_cache(maxsize=1)
-def _order_forms() -> frozenset:
-    return load_lexicon().forms(ORDER_LEMMAS)
+@lru_cache(maxsize=8)
+def _forms(lemmas: str) -> frozenset:
+    """Every inflection of a word class (``HARM_VERBS``, ``SAYING_LEMMAS``...), built once."""
+    return load_lexicon().forms(lemmas)
 
 
 def _statement_code(sent: Sentence, verb: int) -> str:
     """What a statement says: "told X to stop" is a demand (100), "X must" too; a suggestion ("X should ...") an
     appeal (020); "announced a plan to" an intent (030); words of disapproval a criticism (111); else 010."""
     w = sent.words[verb]
-    if w.norm in _order_forms() and any(True for _ in sent.kids(verb, {"dobj", "dative"})) and any(
+    if w.norm in _forms(ORDER_LEMMAS) and any(True for _ in sent.kids(verb, {"dobj", "dative"})) and any(
             k.dep == "aux" and k.tag == "TO" for x in sent.kids(verb, {"xcomp", "ccomp"}) for k in sent.kids(x.i)):
         return "100"
     if any(k.norm in INTENT_NOUNS for k in sent.kids(verb, {"dobj"})):
@@ -297,7 +283,7 @@ def _noun_source(sent: Sentence, head: int, anchor: int, ctx: ArticleActors) -> 
         modifier = ctx.actor(sent, kid.i)
         if modifier is not None and (modifier.canonical or modifier.country_code):
             return modifier
-    if anchor != head and sent.words[anchor].norm not in _report_forms():     # the reporter did not strike
+    if anchor != head and sent.words[anchor].norm not in _forms(REPORT_LEMMAS):     # the reporter did not strike
         if is_passive(sent, anchor):
             agent = agent_of(sent, anchor)
             return ctx.actor(sent, agent) if agent is not None else None
@@ -385,13 +371,15 @@ def _according_to(sent: Sentence, ctx: ArticleActors, lexicon: Lexicon, found: l
             speaker = ctx.actor(sent, obj.i) if obj is not None else None
             if speaker is not None and is_actor(speaker, sent) and not is_media(speaker) \
                     and not irrealis_reason(sent, w.head):
-                out.append(_Candidate(STATEMENT, Match(w.i, w.i + 2, _statement_pattern(lexicon)), "verb",
+                out.append(_Candidate(STATEMENT, Match(w.i, w.i + 2, _statement_pattern()), "verb",
                                       w.i, w.i, speaker, None, True))
     return out
 
 
-def _statement_pattern(lexicon: Lexicon):
-    for patterns in lexicon.by_first.values():
+@lru_cache(maxsize=1)
+def _statement_pattern():
+    """A 010 pattern of the lexicon, to stand as the trigger of an "according to" statement (found once)."""
+    for patterns in load_lexicon().by_first.values():
         for p in patterns:
             if p.code == STATEMENT:
                 return p
