@@ -34,7 +34,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-DEV = REPO / ".." / "shared" / "data" / "dev" / "ner" / "conll2003_dev.txt.gz"
+NER_DIR = REPO / ".." / "shared" / "data" / "dev" / "ner"
+SPLITS = {"dev": NER_DIR / "conll2003_dev.txt.gz", "train": NER_DIR / "conll2003_train.txt.gz"}
 SEED = REPO / ".." / "shared" / "data" / "seed_article.txt"
 TYPES = ("PER", "ORG", "LOC")
 LABEL_MAP = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "NORP": "MISC",
@@ -195,6 +196,8 @@ def seed_report(systems: list[str]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--split", choices=list(SPLITS), default="dev",
+                    help="dev: tune on it, read its errors; train: the check split, report only (issue 22)")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--systems", nargs="+", default=["baseline", "accurate", "fast"], choices=list(SYSTEMS))
     ap.add_argument("--seed", action="store_true", help="also list what each system finds in the seed article")
@@ -202,7 +205,9 @@ def main() -> None:
                     help="accurate mode with each correction of entities.CORRECTIONS switched off in turn")
     ap.add_argument("--errors", choices=list(SYSTEMS), help="print the 40 most frequent errors of this system")
     args = ap.parse_args()
-    docs = read_conll(DEV)
+    if args.errors and args.split != "dev":
+        ap.error("errors are read on the dev split only (train is the check split)")
+    docs = read_conll(SPLITS[args.split])
     if args.limit:
         docs = docs[:: max(1, len(docs) // args.limit)][: args.limit]
     texts = [d["text"] for d in docs]

@@ -12,6 +12,7 @@ from streams.enrich.entities import (PLACE_LABELS, Mention, clean_mentions, coun
 from streams.enrich.keywords import extract_keywords
 from streams.enrich.places import find_place_mentions, load_gazetteer, normalise_name, resolve_places
 from streams.enrich.quotes import extract_quotes
+from streams.enrich.sports import mark_teams
 from streams.enrich.sources import source_reliability
 from streams.enrich.tone import score_tone
 from streams.records import EnrichedArticle, ParsedArticle
@@ -28,8 +29,9 @@ def find_mentions(texts: list[str], mode: str) -> list[list[Mention]]:
     else:
         raise ValueError(f"unknown mode {mode!r}")
     # Countries, regions and big cities tagged ORG are relabelled inside streams.enrich.entities; smaller towns
-    # here, from the article's own context (see relabel_local_places).
-    return [relabel_local_places(clean_mentions(ms)) for ms in raw]
+    # here, from the article's own context (see relabel_local_places). Last, in sports articles, place names that
+    # stand for clubs become teams (ORG) again, and scorecard names people (streams.enrich.sports).
+    return [mark_teams(text, relabel_local_places(clean_mentions(ms))) for text, ms in zip(texts, raw)]
 
 
 def relabel_local_places(mentions: list[Mention]) -> list[Mention]:
