@@ -194,6 +194,26 @@ def seed_report(systems: list[str]) -> None:
             print(f"  {t:5} {s} x{n}")
 
 
+def teams_geocoded(docs: list[dict], texts: list[str]) -> None:
+    """Teams put on the map: gold ORG mentions whose name the gazetteer resolves as a place (clubs named after
+    towns) that the accurate pipeline labels as a place (GPE/LOC/FAC, the labels that are geocoded) at the same
+    span, with the sports corrections off (before) and on (now)."""
+    from streams.enrich import entities
+    from streams.enrich.article import find_mentions
+    from streams.enrich.places import resolve_places
+
+    teams = [{(g[0], g[1]) for g in d["gold"] if g[2] == "ORG"
+              and resolve_places([{"text": g[3], "label": "GPE", "count": 1}])} for d in docs]
+    print(f"\n{sum(map(len, teams))} team mentions (gold ORG that the gazetteer resolves) in "
+          f"{sum(1 for t in teams if t)} documents")
+    for state in (False, True):
+        entities.CORRECTIONS["sports_teams"] = state
+        mapped = sum(len(spans & {(m.start, m.end) for m in ms if m.label in ("GPE", "LOC", "FAC")})
+                     for spans, ms in zip(teams, find_mentions(texts, "accurate")))
+        print(f"sports corrections {'on ' if state else 'off'}: {mapped} team mentions labelled as places")
+    entities.CORRECTIONS["sports_teams"] = True
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--split", choices=list(SPLITS), default="dev",
@@ -203,6 +223,8 @@ def main() -> None:
     ap.add_argument("--seed", action="store_true", help="also list what each system finds in the seed article")
     ap.add_argument("--ablate", action="store_true",
                     help="accurate mode with each correction of entities.CORRECTIONS switched off in turn")
+    ap.add_argument("--teams-geocoded", action="store_true",
+                    help="count gold teams (ORG names the gazetteer knows as places) that end up in locations")
     ap.add_argument("--errors", choices=list(SYSTEMS), help="print the 40 most frequent errors of this system")
     args = ap.parse_args()
     if args.errors and args.split != "dev":
@@ -239,6 +261,8 @@ def main() -> None:
             a, b = score(docs, preds, False), score(docs, preds, True)
             print(f"| {key} | {a['micro'][2]:.3f} | {b['micro'][2]:.3f} | {a['PER'][2]:.3f} | {a['ORG'][2]:.3f} "
                   f"| {a['LOC'][2]:.3f} |")
+    if args.teams_geocoded:
+        teams_geocoded(docs, texts)
     if args.seed:
         seed_report(args.systems)
 

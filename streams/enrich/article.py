@@ -38,7 +38,8 @@ def relabel_local_places(mentions: list[Mention]) -> list[Mention]:
     """A one-word ORG that is a GeoNames place in a country the article already names, and no common English
     word, is that place ("Saraqeb" in an article about Syria). "Congress" stays an organisation: the word is common
     (and Congress, Arizona exists)."""
-    orgs = [m for m in mentions if m.label == "ORG" and " " not in m.text and m.text[:1].isupper()]
+    orgs = [m for m in mentions if m.label == "ORG" and " " not in m.text and m.text[:1].isupper()
+            and not m.text.isupper()]                                  # acronyms are organisations ("LIFFE")
     if not orgs:
         return mentions
     named = [{"text": m.text, "label": m.label, "count": 1} for m in mentions if m.label in PLACE_LABELS | {"NORP"}]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from streams.enrich.entities import Mention, _SpanSet, _clean_text, place_kind
+from streams.enrich.entities import CORRECTIONS, Mention, _SpanSet, _clean_text, place_kind
 from streams.textscan import find_whole_many
 
 # --- settings --------------------------------------------------------------------------------------
@@ -83,12 +83,16 @@ _BEFORE_TEAM = re.compile(
     r"title rivals|title hopefuls)\s+(?:the\s+)?)$", re.IGNORECASE)
 _AFTER_TEAM = re.compile(
     r"^(?:\s*(?:'s?|’s?)?\s*(?:beat|beats|defeated|thrashed|routed|edged|blanked|swept|drew|draw|lost|lose|won|win|"
-    r"wins|clinched|trailed|trail|led|lead|leads|scored|score|equalised|equalized|declared|were|are|have|had|reached|"
+    r"wins|clinched|trailed|trail|led|lead|leads|scored|score|equalised|equalized|declared|were|are|have|had|has|reached|tied|"
     r"closed|batted|bowled|collapsed|replied|resumed|needed|finished|conceded|"
     r"manager|coach|captain|skipper|striker|midfielder|defender|goalkeeper|pitcher|outfielder|infielder|"
     r"shortstop|quarterback|batsman|bowler|player|players|side|squad|fans|supporters|chairman|"
-    r"starter|reliever|teammates?)\b|\s+\d{1,3}-\d{1,3}\b)", re.IGNORECASE)
-_VENUE_BEFORE = re.compile(r"\b(?:in|from|near|to|at|of|outside)\s+$", re.IGNORECASE)
+    r"starter|reliever|teammates?|all-rounder|opener|batsmen|bowlers|forward|winger|full-back|centre|"
+    r"fly-half|scrum-half|lock|prop|hooker|flanker|pitchers|hitters|rookie|veteran)\b|\s+\d{1,3}-\d{1,3}\b|"
+    r"\s*(?:'s|’s)\s+(?:[A-Z][a-z]+\s+){0,2}[A-Z][a-z]+\s+(?:hit|homered|scored|pitched|struck|singled|doubled|"
+    r"tripled|drove|made|took|finished|kicked|netted|headed))", re.IGNORECASE)
+_VENUE_BEFORE = re.compile(r"\b(?:in|near|outside)\s+$", re.IGNORECASE)    # "at"/"from" X: often the club
+_POSSESSIVE = re.compile(r"^\s*(?:'s|’s|')\s*$")
 
 # players
 _SURNAME = r"[A-Z][a-z]*[A-Z]?[a-z]+"                     # "Butcher", "McCague", "DeFreitas"
@@ -233,7 +237,7 @@ def mark_teams(text: str, mentions: list[Mention]) -> list[Mention]:
     Only in sports articles (``sports_article``); elsewhere the mentions come back unchanged. New mentions are
     added for names in team or player slots the model missed. The result is sorted by start.
     """
-    if not sports_article(text):
+    if not CORRECTIONS["sports_teams"] or not sports_article(text):
         return mentions
     lines = _lines(text)
 
@@ -273,6 +277,11 @@ def mark_teams(text: str, mentions: list[Mention]) -> list[Mention]:
                 and _in_prose_slot(text, m.start, m.end) \
                 and not _is_place_reading(text, _line_of(lines, m.start), m.start):
             teams.add(m.text.casefold())
+    ordered = sorted(mentions, key=lambda m: m.start)
+    for owner, person in zip(ordered, ordered[1:]):         # "Baltimore 's Eddie Murray": the club's player
+        if person.label == "PERSON" and owner.label != "PERSON" and _can_be_team(owner.text, owner.label) \
+                and _POSSESSIVE.match(text[owner.end:person.start]):
+            teams.add(owner.text.casefold())
     _coordinated_teams(text, mentions, teams, person_words)
     for m in mentions:
         if m.text.casefold() in teams and (m.label != "PERSON" or _team_not_person(m.text, person_words)) \
