@@ -16,6 +16,7 @@ import json
 import signal
 import sys
 import time
+import zlib
 from collections.abc import Callable
 from multiprocessing import Pool
 from pathlib import Path
@@ -35,7 +36,7 @@ TEXT_VARIANTS: dict[str, dict[str, Any]] = {
     "no_tables": {"include_tables": False},
     "comments": {"include_comments": True},
 }
-DATE_VARIANTS = ("default", "htmldate_only")
+DATE_VARIANTS = ("default", "htmldate_only", "original_only")
 
 
 class PageTimeout(Exception):
@@ -67,7 +68,9 @@ def apply_variant(task: str, variant: str) -> None:
     if task == "text":
         html.TRAFILATURA_OPTIONS.update(TEXT_VARIANTS[variant])
     elif variant == "htmldate_only":
-        html.publication_date = lambda stated, day: day
+        html.publication_date = lambda stated, day, plain=None, url=None: day
+    elif variant == "original_only":                       # before issue 22: no cross-check with plain htmldate
+        html.plain_htmldate_day = lambda tree, url: None
 
 
 def load_page(folder: Path, name: str) -> bytes:
@@ -202,6 +205,8 @@ def main() -> None:
     parser.add_argument("task", choices=["text", "dates"])
     parser.add_argument("--limit", type=int, default=None, help="evenly subsample this many pages")
     parser.add_argument("--variant", default="default", help=f"text: {list(TEXT_VARIANTS)}; dates: {DATE_VARIANTS}")
+    parser.add_argument("--half", choices=["all", "tune", "check"], default="all",
+                        help="dates: tune = crc32(file) even, check = odd (issue 22's split; errors read on tune only)")
     parser.add_argument("--dump", type=Path, default=None, help="write per-page results as JSON lines")
     args = parser.parse_args()
 
@@ -209,7 +214,10 @@ def main() -> None:
     if not folder.is_dir():
         sys.exit(f"dev data not found: {folder}")
     gold = json.loads((folder / ("evaldata.json" if args.task == "text" else "eval_default.json")).read_text())
-    jobs = evenly(sorted(gold.items()), args.limit)
+    items = sorted(gold.items())
+    if args.half != "all":
+        items = [(k, e) for k, e in items if (zlib.crc32(e["file"].encode()) % 2 == 0) == (args.half == "tune")]
+    jobs = evenly(items, args.limit)
     worker = run_text_page if args.task == "text" else run_date_page
 
     start = time.perf_counter()

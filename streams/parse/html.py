@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
+from htmldate import find_date
 from trafilatura import bare_extraction, load_html
 
 # one byline cleaner for text, HTML and JSON
@@ -33,6 +34,7 @@ __all__ = ["HtmlExtractionError", "decode_html", "extract_html", "clean_authors"
 # Libraries log every discarded page at WARNING; the caller dead-letters instead.
 for _noisy in ("trafilatura", "htmldate"):
     logging.getLogger(_noisy).setLevel(logging.ERROR)
+log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- thresholds
 # Every tunable number of this stage, in one place.
@@ -303,31 +305,62 @@ def iso_publication(stated: list[str]) -> str | None:
     return None
 
 
-def htmldate_params(url: str | None) -> dict[str, Any]:
-    """htmldate options: original (not last-modified) date, extensive search, no future dates."""
+def htmldate_params(url: str | None, original: bool = True) -> dict[str, Any]:
+    """htmldate options: original (or, ``original=False``, htmldate's own default: the latest trusted) date,
+    extensive search, no future dates."""
     return {
         "extensive_search": True,
-        "original_date": True,
+        "original_date": original,
         "url": url,
         "max_date": (date.today() + FUTURE_DATE_SLACK).isoformat(),
     }
 
 
-def publication_date(stated: dict[str, Any], htmldate_day: str | None) -> str | None:
+_URL_DAY = re.compile(r"(?<!\d)(\d{4})[/_-]?(\d{2})[/_-]?(\d{2})(?!\d)")
+
+
+def plain_htmldate_day(tree: HtmlElement, url: str | None) -> str | None:
+    """htmldate's own answer (not the original-date search) on the parsed page: the cross-check of
+    :func:`publication_date`. htmldate copies the tree before it prunes it."""
+    try:
+        return find_date(tree, **htmldate_params(url, original=False))
+    except Exception:            # noqa: BLE001 - a date library's failure on a page must not lose the article
+        log.debug("htmldate failed", exc_info=True)
+        return None
+
+
+def _page_states_day(stated: dict[str, Any], url: str | None, day: str) -> bool:
+    """Whether the page's publication markup (JSON-LD, meta, <time itemprop>) or its URL names ``day``."""
+    for value in stated["article_dates"] + stated["meta_dates"]:
+        when = parsed_datetime(value)
+        if when is not None and when.date().isoformat() == day:
+            return True
+    return any("-".join(m.groups()) == day for m in _URL_DAY.finditer(url or ""))
+
+
+def publication_date(stated: dict[str, Any], original_day: str | None, plain_day: str | None = None,
+                     url: str | None = None) -> str | None:
     """Original publication date: htmldate's day, with the time of day when the page states it.
 
-    htmldate (original date, URL first) measured better than trusting JSON-LD/meta first: stated
-    UTC datetimes often fall on the next day for the publisher (docs/PARSING-HTML.md). The stated
-    values give the time when they name the same day, and the date when htmldate finds none.
+    ``original_day`` is htmldate asked for the original (first) date, ``plain_day`` htmldate as it comes (None:
+    not run). When they disagree, the original date is taken only where the page's publication markup or its URL
+    names that day; otherwise htmldate's own answer (issue 22: the original-date search won on the dev pages
+    and lost on unseen ones, where it picks old dates from the text). htmldate measured better than trusting
+    JSON-LD/meta first: stated UTC datetimes often fall on the next day for the publisher (docs/PARSING-HTML.md).
+    The stated values give the time when they name the same day, and the date when htmldate finds none.
     """
+    day = original_day
+    if plain_day is not None and plain_day != original_day and (
+            original_day is None or not _page_states_day(stated, url, original_day)):
+        day = plain_day
     values = stated["article_dates"] + stated["meta_dates"] + stated["other_dates"]
-    if htmldate_day is None:
+    if day is None:
         return iso_publication(values)
     for value in values:
         when = parsed_datetime(value)
-        if when is not None and when.date().isoformat() == htmldate_day and len(value.strip()) > 10:
+        if when is not None and when.date().isoformat() == day and len(value.strip()) > 10:
             return iso_publication([value])
-    return htmldate_day
+    return day
 
 
 # ---------------------------------------------------------------- text and small fields
@@ -417,7 +450,7 @@ def extract_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
     return {
         "title": clean_field(document.title),
         "authors": clean_authors(document.author, (sitename, hostname)),
-        "published_at": publication_date(stated, document.date),
+        "published_at": publication_date(stated, document.date, plain_htmldate_day(tree, url), url),
         "text": text,
         "sitename": sitename,
         "canonical_url": canonical_link(tree, url, stated["metas"]),

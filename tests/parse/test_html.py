@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.parse.html import HtmlExtractionError, clean_authors, decode_html, extract_html
+from streams.parse.html import HtmlExtractionError, clean_authors, decode_html, extract_html, publication_date
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NEWS_URL = "https://www.coastal-ledger.example/news/harbour-bridge"
@@ -182,3 +182,25 @@ def test_a_few_dev_pages_get_their_publication_day():
             continue
         right += bool(found) and found[:10] == entry["date"]
     assert right >= len(sample) - 2
+
+
+NO_MARKUP = {"article_dates": [], "meta_dates": [], "other_dates": []}
+
+
+def test_when_the_original_date_search_and_plain_htmldate_disagree_plain_htmldate_wins():
+    # an old date found in the text, stated nowhere in the page's markup or URL: htmldate's own answer is kept
+    assert publication_date(NO_MARKUP, "2004-01-01", "2019-06-13", "https://example.test/recipes/cake") == \
+        "2019-06-13"
+
+
+def test_the_original_date_stands_where_the_markup_or_the_url_states_it():
+    stated = dict(NO_MARKUP, meta_dates=["2021-05-04T08:00:00+02:00"])
+    assert publication_date(stated, "2021-05-04", "2022-01-01", None) == "2021-05-04T08:00:00+02:00"
+    assert publication_date(NO_MARKUP, "2021-05-04", "2022-01-01", "https://example.test/2021/05/04/story") == \
+        "2021-05-04"
+
+
+def test_either_answer_alone_is_taken():
+    assert publication_date(NO_MARKUP, None, "2022-01-01", None) == "2022-01-01"
+    assert publication_date(NO_MARKUP, "2021-05-04", None, None) == "2021-05-04"
+    assert publication_date(NO_MARKUP, None, None, None) is None
