@@ -201,16 +201,21 @@ def teams_geocoded(docs: list[dict], texts: list[str]) -> None:
     from streams.enrich import entities
     from streams.enrich.article import find_mentions
     from streams.enrich.places import resolve_places
+    from streams.enrich.sports import sports_article
 
     teams = [{(g[0], g[1]) for g in d["gold"] if g[2] == "ORG"
               and resolve_places([{"text": g[3], "label": "GPE", "count": 1}])} for d in docs]
     print(f"\n{sum(map(len, teams))} team mentions (gold ORG that the gazetteer resolves) in "
           f"{sum(1 for t in teams if t)} documents")
+    sports = [sports_article(t) for t in texts]
+    print(f"{sum(len(t) for t, s in zip(teams, sports) if s)} of them in the {sum(sports)} documents "
+          "streams.enrich.sports reads as sport")
     for state in (False, True):
         entities.CORRECTIONS["sports_teams"] = state
-        mapped = sum(len(spans & {(m.start, m.end) for m in ms if m.label in ("GPE", "LOC", "FAC")})
-                     for spans, ms in zip(teams, find_mentions(texts, "accurate")))
-        print(f"sports corrections {'on ' if state else 'off'}: {mapped} team mentions labelled as places")
+        mapped = [len(spans & {(m.start, m.end) for m in ms if m.label in ("GPE", "LOC", "FAC")})
+                  for spans, ms in zip(teams, find_mentions(texts, "accurate"))]
+        print(f"sports corrections {'on ' if state else 'off'}: {sum(mapped)} team mentions labelled as places, "
+              f"{sum(n for n, s in zip(mapped, sports) if s)} of them in sports documents")
     entities.CORRECTIONS["sports_teams"] = True
 
 

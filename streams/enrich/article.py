@@ -11,6 +11,7 @@ from streams.enrich.entities import (PLACE_LABELS, Mention, clean_mentions, coun
                                      ner_mentions)
 from streams.enrich.keywords import extract_keywords
 from streams.enrich.places import find_place_mentions, load_gazetteer, normalise_name, resolve_places
+from streams.enrich.organisations import mark_organisations
 from streams.enrich.quotes import extract_quotes
 from streams.enrich.sports import mark_teams
 from streams.enrich.sources import source_reliability
@@ -31,7 +32,9 @@ def find_mentions(texts: list[str], mode: str) -> list[list[Mention]]:
     # Countries, regions and big cities tagged ORG are relabelled inside streams.enrich.entities; smaller towns
     # here, from the article's own context (see relabel_local_places). Last, in sports articles, place names that
     # stand for clubs become teams (ORG) again, and scorecard names people (streams.enrich.sports).
-    return [mark_teams(text, relabel_local_places(clean_mentions(ms))) for text, ms in zip(texts, raw)]
+    # Companies (legal-form suffixes) and media in apposition come before them (streams.enrich.organisations).
+    return [mark_teams(text, mark_organisations(text, relabel_local_places(clean_mentions(ms))))
+            for text, ms in zip(texts, raw)]
 
 
 def relabel_local_places(mentions: list[Mention]) -> list[Mention]:

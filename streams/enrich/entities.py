@@ -60,6 +60,8 @@ _EDGE_PUNCT = " \t\n\"'“”‘’.,;:!?()[]{}-–—"
 _ABBREVIATION = re.compile(r"^(?:[A-Za-z]\.){2,}$")           # "U.S.", "U.N.", "a.m."
 _WORD = re.compile(r"[^\W\d_][\w'’.&-]*")
 _ACRONYM_PAREN = re.compile(r"\(\s?([A-Z][A-Za-z&.]{1,9})\s?\)")
+_ACRONYM_FIRST = re.compile(r"(?<![\w.])([A-Z][A-Z&.]{1,9}) \(\s?((?:[A-Z][\w'’-]*|of|for|and|the|on|in|de|du|des|la|"
+                            r"le|&)(?: (?:[A-Z][\w'’-]*|of|for|and|the|on|in|de|du|des|la|le|&)){1,9})\s?\)")
 _WINDOW_WORD = re.compile(r"[\w'’&.-]+")
 _CONNECTORS = frozenset({"of", "for", "and", "the", "on", "in", "de", "du", "des", "la", "le", "&"})
 ACRONYM_WINDOW = 120
@@ -385,7 +387,8 @@ def _alias_hits(text: str) -> list[tuple[str, int, int]]:
 # --- corrections from the article's own text -------------------------------------------------------
 
 def acronym_definitions(text: str) -> dict[str, str]:
-    """"Full Name (ACR)" in the text -> {ACR: Full Name} when ACR's letters are the name's initials in order.
+    """"Full Name (ACR)" or "ACR (Full Name)" in the text -> {ACR: Full Name} when ACR's letters are the name's
+    initials in order.
 
     Linear: each "(ACR)" looks back over at most ACRONYM_WINDOW characters before it.
     """
@@ -414,6 +417,11 @@ def acronym_definitions(text: str) -> dict[str, str]:
                 if acr_raw != acr:
                     found[acr_raw] = found[acr]
                 break
+    for m in _ACRONYM_FIRST.finditer(text):                 # "KDP (Kurdistan Democratic Party)"
+        acr, words = m.group(1).replace(".", ""), m.group(2).split()
+        initials = "".join(w[0] for w in words if w[:1].isupper())
+        if acr not in found and len(words) >= 2 and words[0][:1].isupper() and _spells(acr, initials, words):
+            found[acr] = " ".join(words)
     return found
 
 
