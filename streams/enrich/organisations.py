@@ -90,11 +90,16 @@ def mark_organisations(text: str, mentions: list[Mention]) -> list[Mention]:
     for s, e in found:                                       # leftmost, then longest; no overlaps
         if not any(ks < e and s < ke for ks, ke in keep):
             keep.append((s, e))
-    drop = {id(m) for m in mentions for s, e in keep if m.start < e and s < m.end}
+    exact = {(m.start, m.end): m for m in mentions}
+    for s, e in keep:
+        if (s, e) in exact:                                   # the model's own span: keep its canonical ("SANA")
+            exact[s, e].label = "ORG"
+    drop = {id(m) for m in mentions for s, e in keep if m.start < e and s < m.end and (s, e) not in exact}
     mentions = [m for m in mentions if id(m) not in drop]
     for s, e in keep:
-        name = _clean_text(text[s:e])
-        mentions.append(Mention(name, "ORG", s, e, name))
+        if (s, e) not in exact:
+            name = _clean_text(text[s:e])
+            mentions.append(Mention(name, "ORG", s, e, name))
     # the company's first word alone, where the model called it a person or a place
     short = {first for _, _, first in company_spans(text)
              if len(first) > 2 and first not in person_words and first[:1].isupper()}
