@@ -29,32 +29,33 @@ from streams.enrich.entities import CORRECTIONS, Mention, _SpanSet, _clean_text,
 from streams.textscan import find_whole_many
 
 # --- settings --------------------------------------------------------------------------------------
-SPORTS_MIN_SIGNALS = 3          # sport words + scores + results lines an article needs at least ...
-SPORTS_MIN_DENSITY = 0.012      # ... and per word at least (a politics story that mentions "the match" is not sport)
+SPORTS_MIN_SIGNALS = 2          # sport words + scores + results lines an article needs at least ...
+SPORTS_MIN_DENSITY = 0.008      # ... and per word at least (a politics story that mentions "the match" is not sport)
 RESULTS_LINES_ALONE = 2         # this many results/standings lines make an article sports whatever its words
 HOME_NATIONS = frozenset({"england", "scotland", "wales", "northern ireland"})   # national teams, not clubs
 
+# words of sport and little else: "victory", "defeat", "team", "manager", "title", "loss" are as common in
+# politics and business, so they do not count
 SPORT_WORDS = frozenset("""
-match matches game games season league leagues cup cups championship championships champion champions title
-tournament tournaments final finals semifinal semi-final semi-finals quarterfinal quarter-final qualifier
-qualifiers fixture fixtures derby playoff playoffs play-off play-offs standings table
-soccer football footballer footballers cricket rugby tennis golf baseball basketball hockey athletics cycling
-boxing motorsport formula racing sprint marathon olympic olympics
-goal goals scored scorer scorers striker strikers midfielder midfielders defender defenders goalkeeper keeper
-penalty penalties free-kick header half-time halftime kickoff kick-off extra-time injury-time equaliser
-equalizer winner hat-trick
-innings inning wicket wickets batsman batsmen bowler bowlers bowled batting bowling test tests over overs
-century centuries all-out declared runs
-pitcher pitchers pitched homer homers homered home-run hitter hitters rbi inning bullpen shortstop outfielder
-quarterback touchdown touchdowns yards
-try tries conversion scrum scrum-half fly-half lineout
-set sets seed seeded seeds tiebreak tie-break break-point ace aces grand-slam
-birdie birdies bogey bogeys par putt eagle leaderboard
-lap laps pole podium grand-prix
-coach coaches manager captain skipper squad squads team teams club clubs side player players teammate
-teammates transfer signed fans stadium
-beat beats beaten beating defeated defeat defeats drew draw draws victory victories win wins won winning
-lost loss losses thrashed routed edged clinched relegated promoted relegation promotion unbeaten
+match matches league leagues cup championship championships tournament tournaments semifinal semi-final
+semi-finals quarterfinal quarter-final quarter-finals qualifier qualifiers fixture fixtures playoff playoffs
+play-off play-offs standings
+soccer football footballer footballers cricket rugby tennis golf golfer golfers baseball basketball hockey
+athletics cycling cyclist boxing boxer motorsport racing sprint sprinter marathon olympic olympics prix
+goal goals scorer scorers striker strikers midfielder midfielders defender defenders goalkeeper goalkeepers
+penalty penalties free-kick half-time halftime kickoff kick-off extra-time injury-time equaliser equalizer
+hat-trick
+innings inning wicket wickets batsman batsmen bowler bowlers bowled batting bowling all-out not-out
+pitcher pitchers pitched homer homers homered home-run hitter hitters rbi bullpen shortstop outfielder
+quarterback touchdown touchdowns
+scrum scrum-half fly-half lineout
+tiebreak tie-break break-point grand-slam seeded
+birdie birdies bogey bogeys putt leaderboard
+laps podium grand-prix metres hurdles relay steeplechase javelin discus
+teammate teammates stadium unbeaten relegated relegation
+flyweight bantamweight featherweight lightweight welterweight middleweight cruiserweight heavyweight knockout
+knock-out peloton indycar motocross
+fifa uefa nba nfl nhl pga wba wbo wbc ibf icc iaaf
 """.split())
 
 # a name: capitalised words, with lower-case connectors inside ("Queens Park Rangers", "Sporting de Gijon")
@@ -68,7 +69,7 @@ _STANDING = re.compile(rf"^\s*(?P<a>{_NAME}){_PAREN}(?: (?:\d+(?:\.\d+)?|\.\d+|-
 _CRICKET_SCORE = r"\d{1,3}(?:-\d{1,2}| for \d{1,2})?(?: (?:declared|dec|all out))?"
 _TOTAL = re.compile(rf"(?:^\s*|[,;:] |\bv )(?P<a>{_NAME}) {_CRICKET_SCORE}(?: and {_CRICKET_SCORE})?(?= \(| ?[,;.]|\s*$)")
 _FIXTURE = re.compile(rf"^\s*(?P<a>{_NAME}) (?:AT|at|v|vs|v\.|vs\.|versus) (?P<b>{_NAME})(?: \([^()\n]*\))?\s*$")
-_SCORELINE = re.compile(r"(?<![\w.-])\d{1,3}-\d{1,3}(?![\w.-]|-\d)")          # "2-1", not "1996-08-30"
+_SCORELINE = re.compile(r"(?<![\w.-])\d{1,3}-\d{1,3}(?![\w./-])")     # "2-1", not "1996-08-30" nor "107-2/32"
 _DATELINE = re.compile(r"^\s*(?P<a>[A-Z][A-Za-z .,'’-]*?)(?:,\s*[A-Z][A-Za-z .'-]*)?\s+(?:\d{4}-\d{2}-\d{2}|\(\w+\)\s+-)")
 _WORDS = re.compile(r"[a-z][a-z-]*")
 
