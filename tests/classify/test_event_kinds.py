@@ -133,3 +133,21 @@ def test_an_entity_actor_carries_its_canonical_name():
     text = "The UN condemned the bombing of the hospital."
     entities = [{"text": "UN", "label": "ORG", "start": 4, "end": 6, "canonical": "United Nations"}]
     assert event(text, "11", entities=entities)["source_actor"]["canonical"] == "United Nations"
+
+
+@pytest.mark.parametrize("text", [
+    "Northgate attacked from the first whistle and beat Harbour Town 3-0 in the league, their striker shooting "
+    "twice past the goalkeeper before half-time.",
+    "Riverton killed off the league match with two goals in the last ten minutes, their striker scoring a "
+    "hat-trick.",
+    "Riverton bombarded the Lakeside goal in the second half of the league match but their striker missed a "
+    "penalty.",
+])
+def test_play_in_a_sports_story_is_no_force(text):
+    assert not any(e["root"] in ("18", "19", "20") for e in extract_events(text))
+
+
+def test_force_by_police_in_a_sports_story_is_still_coded():
+    text = ("Police fired tear gas at supporters outside the stadium after the league match, which Northgate won "
+            "2-1 with a late goal from their striker.")
+    assert any(e["root"] in ("17", "18", "19") for e in extract_events(text))

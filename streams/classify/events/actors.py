@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Sequence
 
 from streams.classify.events.syntax import Sentence
+from streams.enrich.sports import sports_article
 
 # CAMEO-like roles from the head noun (or a compound before it: "security forces", "police officer")
 ROLES = {
@@ -95,6 +96,7 @@ class ArticleActors:
         self.entities = sorted((e for e in entities if isinstance(e.get("start"), int)
                                 and isinstance(e.get("end"), int)), key=lambda e: e["start"])
         self.has_entities = bool(self.entities)        # without NER spans, a proper noun may be any actor
+        self.is_sport = sports_article(text)           # "Chelsea attacked", "beat", "shot": play, not force
         self.place_country: dict[str, str] = {}
         for loc in locations:
             cc = loc.get("country_code")

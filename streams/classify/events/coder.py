@@ -316,6 +316,9 @@ def _is_place(sent: Sentence, actor: Actor, ctx: ArticleActors) -> bool:
 
 # --- 4: CAMEO's scope ---------------------------------------------------------------------------------------
 
+ARMED_ROLES = frozenset({"military", "police", "rebels", "government"})   # force in a sports story: police, troops
+
+
 def _is_cameo(sent: Sentence, c: _Candidate, ctx: ArticleActors) -> bool:
     root = c.code[:2]
     if c.speech or c.intent:
@@ -337,6 +340,8 @@ def _is_cameo(sent: Sentence, c: _Candidate, ctx: ArticleActors) -> bool:
     if root in VIOLENT_ROOTS:
         if _accident(sent, c):
             return False
+        if ctx.is_sport and not (c.source is not None and c.source.role in ARMED_ROLES):
+            return False                                       # a match report's "attacked", "shot", "beat"
         if c.kind == "noun" and c.code.startswith(POLITICAL_NOUN_CODES):
             return c.source is None or is_political(c.source, sent, ctx.has_entities)
         if c.source is not None:
