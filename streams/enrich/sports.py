@@ -81,7 +81,9 @@ _BEFORE_TEAM = re.compile(
     r"against|v|vs|v\.|vs\.|versus|signed for|sign for|joined|joins|join|joining|played for|plays for|playing for|"
     r"scored for|pitched for|homered for|moved to|move to|transfer to|former|ex-|rivals|leaders|champions|"
     r"hosts|hosted|host|visit|visits|visited|visiting|face|faces|faced|facing|dismissed|dismiss|"
-    r"title rivals|title hopefuls)\s+(?:the\s+)?)$", re.IGNORECASE)
+    r"title rivals|title hopefuls|points? (?:behind|ahead of|clear of|above|below)|fans of|supporters of|"
+    r"(?:joined|joins|signed|moved|transferred|arrived|bought|recruited)\b[^.;]{0,30}\bfrom)\s+(?:the\s+)?)$",
+    re.IGNORECASE)
 _AFTER_TEAM = re.compile(
     r"^(?:\s*(?:'s?|’s?)?\s*(?:beat|beats|defeated|thrashed|routed|edged|blanked|swept|drew|draw|lost|lose|won|win|"
     r"wins|clinched|trailed|trail|led|lead|leads|scored|score|equalised|equalized|declared|were|are|have|had|has|reached|tied|"
@@ -91,7 +93,9 @@ _AFTER_TEAM = re.compile(
     r"starter|reliever|teammates?|all-rounder|opener|batsmen|bowlers|forward|winger|full-back|centre|"
     r"fly-half|scrum-half|lock|prop|hooker|flanker|pitchers|hitters|rookie|veteran)\b|\s+\d{1,3}-\d{1,3}\b|"
     r"\s*(?:'s|’s)\s+(?:[A-Z][a-z]+\s+){0,2}[A-Z][a-z]+\s+(?:hit|homered|scored|pitched|struck|singled|doubled|"
-    r"tripled|drove|made|took|finished|kicked|netted|headed))", re.IGNORECASE)
+    r"tripled|drove|made|took|finished|kicked|netted|headed)|"
+    r"\s*,\s*(?:who|which)\s+(?:have\s+|had\s+)?(?:beat|beaten|thrashed|defeated|drew|lost|won|trail|trailed|lead|led|"
+    r"host|hosted|face|faced)\b|\s*(?:'s|’s)\s+(?:\w+th|first|second|third)\b)", re.IGNORECASE)
 _VENUE_BEFORE = re.compile(r"\b(?:in|near|outside)\s+$", re.IGNORECASE)    # "at"/"from" X: often the club
 _POSSESSIVE = re.compile(r"^\s*(?:'s|’s|')\s*$")
 

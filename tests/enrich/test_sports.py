@@ -118,3 +118,18 @@ def test_outside_sport_mentions_come_back_unchanged():
     from streams.enrich.entities import Mention
     ms = [Mention("Porto", "GPE", 15, 20, "Porto")]
     assert mark_teams(POLITICS, ms) == [Mention("Porto", "GPE", 15, 20, "Porto")]
+
+
+@pytest.mark.parametrize("sentence, club", [
+    ("Leeds beat Bolton 2-0 in the league. The loss was Bolton's fourth in five matches.", "Bolton"),
+    ("Preston sit three points behind Swindon after the league match on Saturday, their striker injured.",
+     "Swindon"),
+    ("The striker, who joined Leeds from Nantes in the close season, scored twice in the league match.", "Nantes"),
+    ("The league title race tightened as Portsmouth, who thrashed Oxford 4-0, closed in on the leaders.",
+     "Portsmouth"),
+    ("The goalkeeper thanked the fans of Sunderland after the league match, his last before he retires.",
+     "Sunderland"),
+])
+def test_prose_cues_make_a_town_a_club(sentence, club):
+    found = labels(sentence)
+    assert found.get(club) == {"ORG"}, found
