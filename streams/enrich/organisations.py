@@ -19,6 +19,7 @@ from streams.data import word_zipf
 from streams.enrich.entities import Mention, _SpanSet, _clean_text
 from streams.textscan import find_whole_many
 
+COMPANY_WINDOW = 120            # characters before a legal form searched for the company's name
 COMMON_PLURAL_ZIPF = 3.5        # a capitalised first word this frequent (and plural) is the sentence, not the name
 LEGAL_FORMS = (r"Inc|Incorporated|Corp|Corporation|Ltd|Limited|LLC|L\.L\.C|Plc|PLC|plc|SA|S\.A|AG|NV|N\.V|BV|GmbH|"
                r"SpA|S\.p\.A|AB|ASA|Oyj|KK|Bhd|Co|Cos|Company|Bancorp|Holdings|Group")
@@ -27,6 +28,7 @@ _FORM = rf"(?:{LEGAL_FORMS})\.?"
 _COMPANY = re.compile(
     rf"(?<![\w.])(?P<name>{_WORD}(?: (?:{_WORD}|of|de|du|and|the|für))*?) (?P<form>{_FORM}(?: {_FORM})?)"
     r"(?![\w'’])")
+_FORM_WORD = re.compile(rf"(?<=[\w.&] )(?:{LEGAL_FORMS})\b")
 # words a capitalised run may start with that are no part of a name: sentence openers, days, months
 NOT_NAME_START = frozenset("""The A An On In At For By From With And But Of To As After Before Since Under Its His
 Her Their Our This That These Those Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March
@@ -45,19 +47,36 @@ _MEDIA_AFTER = re.compile(rf"(?P<name>{_NAME}) (?:{_MEDIA_NOUN})\b(?= (?:said|sa
 
 def company_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, first words) of every "Name + legal form" in the text."""
-    out = []
-    for m in _COMPANY.finditer(text):
-        words, form = m.group("name").split(" "), m.group("form")
-        skip = 0
-        while skip < len(words) and (words[skip].rstrip(".") in NOT_NAME_START or not words[skip][:1].isupper()
-                                     or skip == 0 and _common_plural(words[0]) and len(words) > 2):
-            skip += 1
-        words = words[skip:]
-        if not words or form.split()[0] in _WEAK_FORMS and len(words) < 2 or len(" ".join(words)) <= 2:
-            continue
-        start = m.start("name") + sum(len(w) + 1 for w in m.group("name").split(" ")[:skip])
-        out.append((start, m.end("form"), words[0]))
+    out: list[tuple[int, int, str]] = []
+    for lo, hi in _form_windows(text):               # the name regex is costly: run it only before a legal form
+        for m in _COMPANY.finditer(text, lo, hi):
+            if out and m.start() < out[-1][1]:
+                continue
+            words, form = m.group("name").split(" "), m.group("form")
+            skip = 0
+            while skip < len(words) and (words[skip].rstrip(".") in NOT_NAME_START or not words[skip][:1].isupper()
+                                         or skip == 0 and _common_plural(words[0]) and len(words) > 2):
+                skip += 1
+            words = words[skip:]
+            if not words or form.split()[0] in _WEAK_FORMS and len(words) < 2 or len(" ".join(words)) <= 2:
+                continue
+            start = m.start("name") + sum(len(w) + 1 for w in m.group("name").split(" ")[:skip])
+            out.append((start, m.end("form"), words[0]))
     return out
+
+
+def _form_windows(text: str) -> list[tuple[int, int]]:
+    """Text windows that end just after a legal-form word and start COMPANY_WINDOW characters before it (at a
+    space), merged where they overlap."""
+    windows: list[tuple[int, int]] = []
+    for f in _FORM_WORD.finditer(text):
+        lo = text.find(" ", max(0, f.start() - COMPANY_WINDOW)) + 1 if f.start() > COMPANY_WINDOW else 0
+        hi = min(len(text), f.end() + 12)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], hi)
+        else:
+            windows.append((lo, hi))
+    return windows
 
 
 def _common_plural(word: str) -> bool:

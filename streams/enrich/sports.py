@@ -32,6 +32,7 @@ from streams.textscan import find_whole_many
 SPORTS_MIN_SIGNALS = 2          # sport words + scores + results lines an article needs at least ...
 SPORTS_MIN_DENSITY = 0.008      # ... and per word at least (a politics story that mentions "the match" is not sport)
 RESULTS_LINES_ALONE = 2         # this many results/standings lines make an article sports whatever its words
+MAX_TABLE_LINE = 400            # longer lines are prose: not searched for results or standings rows
 HOME_NATIONS = frozenset({"england", "scotland", "wales", "northern ireland"})   # national teams, not clubs
 
 # words of sport and little else: "victory", "defeat", "team", "manager", "title", "loss" are as common in
@@ -124,6 +125,11 @@ def _lines(text: str) -> list[Line]:
     return out
 
 
+def _may_be_table(line: str) -> bool:
+    """A line short enough to be a results or standings row, with a figure in it (the regexes are costly)."""
+    return len(line) <= MAX_TABLE_LINE and any(c.isdigit() for c in line)
+
+
 def sports_article(text: str) -> bool:
     """Whether an article is about sport: sport words, scores and results lines, enough of them for its length."""
     if not isinstance(text, str) or not text:
@@ -131,8 +137,12 @@ def sports_article(text: str) -> bool:
     words = _WORDS.findall(text.lower())
     if not words:
         return False
-    table_lines = sum(1 for line in _lines(text) if _RESULT.search(line.text) or _STANDING.match(line.text))
-    signals = sum(w in SPORT_WORDS for w in words) + len(_SCORELINE.findall(text)) + table_lines
+    signals = sum(w in SPORT_WORDS for w in words) + len(_SCORELINE.findall(text))
+    if not signals:                                 # a table alone (prices, polls) says nothing of sport
+        return False
+    table_lines = sum(1 for line in _lines(text) if _may_be_table(line.text)
+                      and (_RESULT.search(line.text) or _STANDING.match(line.text)))
+    signals += table_lines
     if table_lines >= RESULTS_LINES_ALONE and signals >= SPORTS_MIN_SIGNALS + table_lines:
         return True
     return signals >= SPORTS_MIN_SIGNALS and signals / len(words) >= SPORTS_MIN_DENSITY
@@ -147,14 +157,16 @@ def team_slots(text: str) -> list[tuple[int, int]]:
     """Character spans of names standing in a team's slot: results, standings rows, fixtures (structure only)."""
     spans = []
     for line in _lines(text):
-        if _DATELINE.match(line.text) or _CRICKET.match(line.text):
+        if len(line.text) > MAX_TABLE_LINE or _DATELINE.match(line.text) or _CRICKET.match(line.text):
             continue
-        groups = [(m, g) for m in _RESULT.finditer(line.text) for g in ("a", "b")]
-        groups += [(m, "a") for m in _TOTAL.finditer(line.text)]
-        for pattern in (_STANDING, _FIXTURE):
-            m = pattern.match(line.text)
-            if m:
-                groups += [(m, g) for g in ("a", "b") if g in m.groupdict() and m.group(g)]
+        groups = []
+        if _may_be_table(line.text):
+            groups += [(m, g) for m in _RESULT.finditer(line.text) for g in ("a", "b")]
+            groups += [(m, "a") for m in _TOTAL.finditer(line.text)]
+            m = _STANDING.match(line.text)
+            groups += [(m, "a")] if m else []
+        m = _FIXTURE.match(line.text)                                       # "BOSTON AT OAKLAND": no figure
+        groups += [(m, g) for g in ("a", "b")] if m else []
         for m, g in groups:
             s, e = m.span(g)
             spans.append((line.start + s, line.start + e))
