@@ -39,6 +39,7 @@ _WEAK_FORMS = frozenset({"Co", "Co.", "Cos", "Cos.", "Company", "Group", "Holdin
 
 _MEDIA_NOUN = (r"news agency|press agency|agency|newspaper|daily|weekly|news weekly|news magazine|magazine|"
                r"radio|television|TV|broadcaster|news service")
+_MEDIA_WORD = re.compile(rf"\b(?:{_MEDIA_NOUN})\b")
 _NAME = r"[A-Z][\w'’.-]*(?: (?:[A-Z][\w'’.-]*|de|di|al|el))*"
 _MEDIA_BEFORE = re.compile(rf"\b(?:{_MEDIA_NOUN}) (?P<name>{_NAME})")            # "the news agency Tanjug"
 _MEDIA_AFTER = re.compile(rf"(?P<name>{_NAME}) (?:{_MEDIA_NOUN})\b(?= (?:said|says|reported|reports|quoted|"
@@ -48,7 +49,7 @@ _MEDIA_AFTER = re.compile(rf"(?P<name>{_NAME}) (?:{_MEDIA_NOUN})\b(?= (?:said|sa
 def company_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, first words) of every "Name + legal form" in the text."""
     out: list[tuple[int, int, str]] = []
-    for lo, hi in _form_windows(text):               # the name regex is costly: run it only before a legal form
+    for lo, hi in _windows(text, _FORM_WORD, COMPANY_WINDOW, 12):
         for m in _COMPANY.finditer(text, lo, hi):
             if out and m.start() < out[-1][1]:
                 continue
@@ -65,13 +66,13 @@ def company_spans(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def _form_windows(text: str) -> list[tuple[int, int]]:
-    """Text windows that end just after a legal-form word and start COMPANY_WINDOW characters before it (at a
-    space), merged where they overlap."""
+def _windows(text: str, hint: re.Pattern[str], before: int, after: int) -> list[tuple[int, int]]:
+    """Text windows around each match of ``hint``: from ``before`` characters ahead of it (cut at a space) to
+    ``after`` characters past it, merged where they overlap. The name regexes are costly: they run only there."""
     windows: list[tuple[int, int]] = []
-    for f in _FORM_WORD.finditer(text):
-        lo = text.find(" ", max(0, f.start() - COMPANY_WINDOW)) + 1 if f.start() > COMPANY_WINDOW else 0
-        hi = min(len(text), f.end() + 12)
+    for f in hint.finditer(text):
+        lo = text.find(" ", f.start() - before) + 1 if f.start() > before else 0
+        hi = min(len(text), f.end() + after)
         if windows and lo <= windows[-1][1]:
             windows[-1] = (windows[-1][0], hi)
         else:
@@ -86,12 +87,14 @@ def _common_plural(word: str) -> bool:
 
 def media_spans(text: str) -> list[tuple[int, int]]:
     spans = []
-    for pattern in (_MEDIA_BEFORE, _MEDIA_AFTER):
-        for m in pattern.finditer(text):
-            name = m.group("name")
-            if name.split()[0] in NOT_NAME_START or name.split()[0] in ("State", "Official"):
-                continue
-            spans.append((m.start("name"), m.end("name")))
+    for lo, hi in _windows(text, _MEDIA_WORD, COMPANY_WINDOW, COMPANY_WINDOW):
+        for pattern in (_MEDIA_BEFORE, _MEDIA_AFTER):
+            for m in pattern.finditer(text, lo, hi):
+                name = m.group("name")
+                if name.split()[0] in NOT_NAME_START or name.split()[0] in ("State", "Official") \
+                        or (m.start("name"), m.end("name")) in spans:
+                    continue
+                spans.append((m.start("name"), m.end("name")))
     return spans
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import time
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streams.classify.events import MAX_EVENTS_PER_ARTICLE, extract_events, load_lexicon, verb_forms
+from streams.classify.events.coder import MAX_PARSED_SENTENCES
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 SEED = SHARED_DATA / "seed_article.txt"
@@ -170,8 +172,21 @@ def test_one_event_per_sentence_and_code_and_capped_total():
     text = "Rebels attacked the base and attacked the airport. " * 3 + " ".join(
         f"Group {i} attacked town {i}." for i in range(40))
     events = extract_events(text)
-    assert len(events) == MAX_EVENTS_PER_ARTICLE
+    assert 0 < len(events) <= MAX_EVENTS_PER_ARTICLE
     assert len({(e["sentence"], e["code"]) for e in events}) == len(events)
+    assert sum("Rebels attacked" in e["sentence"] for e in events) == 1      # the repeated sentence, once
+
+
+def test_only_the_first_candidate_sentences_are_parsed(monkeypatch):
+    from streams.classify.events import coder
+
+    parsed = []
+    real = coder.parse_sentences
+    monkeypatch.setattr(coder, "parse_sentences", lambda text, spans: parsed.extend(spans) or real(text, spans))
+    text = "The weather was mild. " + " ".join(f"Group {i} attacked town {i}." for i in range(40))
+    extract_events(text)
+    firsts = [int(re.search(r"Group (\d+)", text[s:e]).group(1)) for s, e in parsed]
+    assert firsts == list(range(MAX_PARSED_SENTENCES))
 
 
 def test_event_shape_and_root_consistency():

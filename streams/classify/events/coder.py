@@ -35,6 +35,7 @@ from streams.textscan import find_whole
 
 MAX_TEXT_CHARS = 200_000          # longer input is cut: bounded time on any article
 MAX_EVENTS_PER_ARTICLE = 12       # keep only the most salient events
+MAX_PARSED_SENTENCES = 12         # candidate sentences parsed per article, from the top (docs/EVENTS.md, "Cost")
 PLACE_DEFAULT_LABELS = frozenset({"GPE", "LOC", "FAC"})
 
 STATEMENT = "010"
@@ -118,6 +119,8 @@ def extract_events(text: str, entities: Sequence[dict] = (), locations: Sequence
         seen.add(sentence)
         if may_hold is None or may_hold(sentence) or "according to" in sentence.lower():
             spans.append((start, end))
+            if len(spans) >= MAX_PARSED_SENTENCES:             # the parse is the cost: the lead is read first
+                break
     found: list[dict] = []
     for sent in parse_sentences(text, spans):
         found.extend(events_in_sentence(sent, text, ctx, mentions, lexicon))
