@@ -196,8 +196,8 @@ def seed_report(systems: list[str]) -> None:
 
 def teams_geocoded(docs: list[dict], texts: list[str]) -> None:
     """Teams put on the map: gold ORG mentions whose name the gazetteer resolves as a place (clubs named after
-    towns) that the accurate pipeline labels as a place (GPE/LOC/FAC, the labels that are geocoded) at the same
-    span, with the sports corrections off (before) and on (now)."""
+    towns) that the accurate pipeline labels as a place (GPE/LOC/FAC) at the same span and leaves geocodable
+    (``Mention.geocode``), with the sports corrections off (before) and on (now)."""
     from streams.enrich import entities
     from streams.enrich.article import find_mentions
     from streams.enrich.places import resolve_places
@@ -212,9 +212,9 @@ def teams_geocoded(docs: list[dict], texts: list[str]) -> None:
           "streams.enrich.sports reads as sport")
     for state in (False, True):
         entities.CORRECTIONS["sports_teams"] = state
-        mapped = [len(spans & {(m.start, m.end) for m in ms if m.label in ("GPE", "LOC", "FAC")})
+        mapped = [len(spans & {(m.start, m.end) for m in ms if m.label in ("GPE", "LOC", "FAC") and m.geocode})
                   for spans, ms in zip(teams, find_mentions(texts, "accurate"))]
-        print(f"sports corrections {'on ' if state else 'off'}: {sum(mapped)} team mentions labelled as places, "
+        print(f"sports corrections {'on ' if state else 'off'}: {sum(mapped)} team mentions geocoded, "
               f"{sum(n for n, s in zip(mapped, sports) if s)} of them in sports documents")
     entities.CORRECTIONS["sports_teams"] = True
 

@@ -173,7 +173,7 @@ def gold_points(doc: dict) -> list[tuple[float, float]]:
 
 def end_to_end(docs: list[dict], nlp, baseline) -> dict:
     from streams.enrich import entities
-    from streams.enrich.article import find_mentions
+    from streams.enrich.article import find_mentions, places_to_geocode
 
     systems = {k: [] for k in ("baseline", "spacy+resolver", "spacy+tagger+resolver", "tagger+resolver",
                                "product, sports off", "product")}
@@ -181,9 +181,8 @@ def end_to_end(docs: list[dict], nlp, baseline) -> dict:
     for name, sports in (("product, sports off", False), ("product", True)):      # what enrich_article geocodes
         entities.CORRECTIONS["sports_teams"] = sports
         for d, ms in zip(docs, find_mentions(texts, "accurate")):
-            named = [{"text": e["text"], "label": e["label"], "count": e["count"]} for e in entities.count_entities(ms)
-                     if e["label"] in NER_LABELS | {"NORP"}]
-            systems[name].append(([(x["lat"], x["lon"]) for x in resolve_places(named, d["text"])], gold_points(d)))
+            points = [(x["lat"], x["lon"]) for x in resolve_places(places_to_geocode(ms), d["text"])]
+            systems[name].append((points, gold_points(d)))
     entities.CORRECTIONS["sports_teams"] = True
     for d, doc in zip(docs, nlp.pipe((d["text"] for d in docs), batch_size=16)):
         ner = mention_counts([(e.text, e.label_) for e in doc.ents if e.label_ in NER_LABELS | {"NORP"}])

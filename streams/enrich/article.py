@@ -57,6 +57,15 @@ def relabel_local_places(mentions: list[Mention]) -> list[Mention]:
     return mentions
 
 
+def places_to_geocode(mentions: list[Mention], entities: list[dict] | None = None) -> list[dict]:
+    """What resolve_places reads: the place and demonym entities ({text, label, count}), except names that are
+    never read as the place (a town that may be the club in a sports story: ``Mention.geocode``)."""
+    entities = count_entities(mentions) if entities is None else entities
+    mapped = {(m.canonical.casefold(), m.label) for m in mentions if m.geocode}
+    return [{"text": e["text"], "label": e["label"], "count": e["count"]} for e in entities
+            if (e["label"] in PLACE_LABELS or e["label"] == "NORP") and (e["canonical"].casefold(), e["label"]) in mapped]
+
+
 def enrich_article(article: ParsedArticle, mentions: list[Mention]) -> tuple[EnrichedArticle, list[dict]]:
     """Everything but NER for one article, given its entity mentions (see :func:`find_mentions`).
 
@@ -66,8 +75,7 @@ def enrich_article(article: ParsedArticle, mentions: list[Mention]) -> tuple[Enr
     entities = count_entities(mentions)
     spans = [{"text": m.text, "label": m.label, "start": m.start, "end": m.end, "canonical": m.canonical}
              for m in mentions]
-    place_mentions = [{"text": e["text"], "label": e["label"], "count": e["count"]}
-                      for e in entities if e["label"] in PLACE_LABELS or e["label"] == "NORP"]
+    place_mentions = places_to_geocode(mentions, entities)
     source = dict(article.source)
     source.update(source_reliability(source.get("domain")))
     return EnrichedArticle(

@@ -78,6 +78,7 @@ class Mention:
     start: int
     end: int
     canonical: str = ""
+    geocode: bool = True            # False: a place name the text does not read as the place (sports.mark_teams)
 
 
 # --- data ------------------------------------------------------------------------------------------

@@ -98,6 +98,8 @@ _AFTER_TEAM = re.compile(
     r"\s*,\s*(?:who|which)\s+(?:have\s+|had\s+)?(?:beat|beaten|thrashed|defeated|drew|lost|won|trail|trailed|lead|led|"
     r"host|hosted|face|faced)\b|\s*(?:'s|’s)\s+(?:\w+th|first|second|third)\b)", re.IGNORECASE)
 _VENUE_BEFORE = re.compile(r"\b(?:in|near|outside)\s+$", re.IGNORECASE)    # "at"/"from" X: often the club
+_PLACE_QUALIFIED = re.compile(r"\s*,\s*[A-Z][a-z]")            # "Arlington , Texas": a town, then its state
+_QUALIFIES_PLACE = re.compile(r"[A-Z][a-z]+\s*,\s*$")          # ... and "Texas" there
 _POSSESSIVE = re.compile(r"^\s*(?:'s|’s|')\s*$")
 
 # players
@@ -306,7 +308,18 @@ def mark_teams(text: str, mentions: list[Mention]) -> list[Mention]:
             m.label, m.canonical = "ORG", m.text
 
     _recurring_teams(text, lines, mentions, teams)
+    _keep_doubtful_towns_off_the_map(text, lines, mentions)
     return _mark_players(text, mentions, teams)
+
+
+def _keep_doubtful_towns_off_the_map(text: str, lines: list[Line], mentions: list[Mention]) -> None:
+    """In a sports story a town's name that no cue reads either way may be the club: it keeps its label, but is
+    geocoded only where the text reads it as the place (a dateline, "in X", "X, Country")."""
+    for m in mentions:
+        if m.label in ("GPE", "LOC") and not is_national(m.text) and place_kind(m.text) in ("P", "R") \
+                and not _is_place_reading(text, _line_of(lines, m.start), m.start) \
+                and not _PLACE_QUALIFIED.match(text, m.end) and not _QUALIFIES_PLACE.search(text, max(0, m.start - 40), m.start):
+            m.geocode = False
 
 
 def _recurring_teams(text: str, lines: list[Line], mentions: list[Mention], teams: set[str]) -> None:
