@@ -98,8 +98,8 @@ _AFTER_TEAM = re.compile(
     r"\s*,\s*(?:who|which)\s+(?:have\s+|had\s+)?(?:beat|beaten|thrashed|defeated|drew|lost|won|trail|trailed|lead|led|"
     r"host|hosted|face|faced)\b|\s*(?:'s|’s)\s+(?:\w+th|first|second|third)\b)", re.IGNORECASE)
 _VENUE_BEFORE = re.compile(r"\b(?:in|near|outside)\s+$", re.IGNORECASE)    # "at"/"from" X: often the club
-_PLACE_QUALIFIED = re.compile(r"\s*,\s*[A-Z][a-z]")            # "Arlington , Texas": a town, then its state
-_QUALIFIES_PLACE = re.compile(r"[A-Z][a-z]+\s*,\s*$")          # ... and "Texas" there
+_PLACE_QUALIFIED = re.compile(r"\s*,\s*([A-Z][a-z]+(?: [A-Z][a-z]+)?)")      # "Arlington , Texas"
+_QUALIFIES_PLACE = re.compile(r"([A-Z][a-z]+(?: [A-Z][a-z]+)?)\s*,\s*$")
 _POSSESSIVE = re.compile(r"^\s*(?:'s|’s|')\s*$")
 
 # players
@@ -317,9 +317,17 @@ def _keep_doubtful_towns_off_the_map(text: str, lines: list[Line], mentions: lis
     geocoded only where the text reads it as the place (a dateline, "in X", "X, Country")."""
     for m in mentions:
         if m.label in ("GPE", "LOC") and not is_national(m.text) and place_kind(m.text) in ("P", "R") \
-                and not _is_place_reading(text, _line_of(lines, m.start), m.start) \
-                and not _PLACE_QUALIFIED.match(text, m.end) and not _QUALIFIES_PLACE.search(text, max(0, m.start - 40), m.start):
+                and not _is_place_reading(text, _line_of(lines, m.start), m.start) and not _qualified(text, m):
             m.geocode = False
+
+
+def _qualified(text: str, m: Mention) -> bool:
+    """"Arlington , Texas": a town followed by its region or country, or that region after a town."""
+    after = _PLACE_QUALIFIED.match(text, m.end)
+    if after and place_kind(after.group(1)) in ("C", "R"):
+        return True
+    before = _QUALIFIES_PLACE.search(text, max(0, m.start - 40), m.start)
+    return bool(before) and place_kind(m.text) == "R" and place_kind(before.group(1)) == "P"
 
 
 def _recurring_teams(text: str, lines: list[Line], mentions: list[Mention], teams: set[str]) -> None:
