@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from streams.classify.events import extract_events
+from streams.classify.events.speakers import agree_on_speakers
 from streams.classify.topics import classify_topics
 from streams.records import EnrichedArticle
 
@@ -12,4 +13,5 @@ def classify_article(record: EnrichedArticle, entity_spans: list[dict]) -> Enric
     record.categories = topics["categories"]
     record.category = topics["category"]
     record.events = extract_events(record.text, entity_spans, record.locations)
+    agree_on_speakers(record.events, record.quotes, entity_spans)       # one speaker a sentence in both fields
     return record
