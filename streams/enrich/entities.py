@@ -493,7 +493,7 @@ def correct_in_context(text: str, mentions: list[Mention], view: str | None = No
 
 CORRECTIONS = {"restore_case": True, "acronyms": True, "majority_label": True, "person_names": True,
                "recurring_names": True, "country_backfill": True, "demonyms": True, "places_not_orgs": True,
-               "sports_teams": True}                     # the last one: streams.enrich.sports.mark_teams
+               "organisations": True, "sports_teams": True}     # the last two: streams.enrich.organisations, .sports
 _CAPSEQ = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,3}\b")
 _WORD_SPAN = re.compile(r"[A-Za-z]+")
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from streams.data import word_zipf
-from streams.enrich.entities import Mention, _SpanSet, _clean_text
+from streams.enrich.entities import CORRECTIONS, Mention, _SpanSet, _clean_text
 from streams.textscan import find_whole_many
 
 COMPANY_WINDOW = 120            # characters before a legal form searched for the company's name
@@ -101,7 +101,7 @@ def media_spans(text: str) -> list[tuple[int, int]]:
 def mark_organisations(text: str, mentions: list[Mention]) -> list[Mention]:
     """Mentions with companies (legal-form suffix) and media (apposition) as ORG, added where the model missed
     them; a model span inside or across such a name gives way to it. Sorted by start."""
-    if not isinstance(text, str) or not text:
+    if not isinstance(text, str) or not text or not CORRECTIONS["organisations"]:
         return mentions
     found = [(s, e) for s, e, _ in company_spans(text)] + media_spans(text)
     if not found:
