@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from streams.enrich.entities import CORRECTIONS, Mention, _SpanSet, _clean_text, place_kind
+from streams.enrich.entities import CORRECTIONS, Mention, _SpanSet, _clean_text, _is_first_name, place_kind
 from streams.textscan import find_whole_many
 
 # --- settings --------------------------------------------------------------------------------------
@@ -70,6 +70,11 @@ _STANDING = re.compile(rf"^\s*(?P<a>{_NAME}){_PAREN}(?: (?:\d+(?:\.\d+)?|\.\d+|-
 _CRICKET_SCORE = r"\d{1,3}(?:-\d{1,2}| for \d{1,2})?(?: (?:declared|dec|all out))?"
 _TOTAL = re.compile(rf"(?:^\s*|[,;:] |\bv )(?P<a>{_NAME}) {_CRICKET_SCORE}(?: and {_CRICKET_SCORE})?(?= \(| ?[,;.]|\s*$)")
 _FIXTURE = re.compile(rf"^\s*(?P<a>{_NAME}) (?:AT|at|v|vs|v\.|vs\.|versus) (?P<b>{_NAME})(?: \([^()\n]*\))?\s*$")
+# a result told in prose: the name right after a result verb and right before the score ("edged Lazio 1-0")
+_PROSE_RESULT = re.compile(
+    rf"\b(?:beat|beats|beating|defeated|edged|thrashed|routed|hammered|overcame|drew with|drew|lost to|lost|"
+    rf"fell to|draw with|won at|won against|win over|victory over)\s+(?:the\s+)?(?P<a>{_NAME})(?: \([^()\n]{{1,40}}\))?"
+    rf"\s+\d{{1,3}}-\d{{1,3}}(?![\w./-])(?!,? \d{{1,2}}-\d{{1,2}})")      # "6-3 6-4" is a player's sets
 _SCORELINE = re.compile(r"(?<![\w.-])\d{1,3}-\d{1,3}(?![\w./-])")     # "2-1", not "1996-08-30" nor "107-2/32"
 _DATELINE = re.compile(r"^\s*(?P<a>[A-Z][A-Za-z .,'’-]*?)(?:,\s*[A-Z][A-Za-z .'-]*)?\s+(?:\d{4}-\d{2}-\d{2}|\(\w+\)\s+-)")
 _WORDS = re.compile(r"[a-z][a-z-]*")
@@ -92,7 +97,7 @@ _AFTER_TEAM = re.compile(
     r"manager|coach|captain|skipper|striker|midfielder|defender|goalkeeper|pitcher|outfielder|infielder|"
     r"shortstop|quarterback|batsman|bowler|player|players|side|squad|fans|supporters|chairman|"
     r"starter|reliever|teammates?|all-rounder|opener|batsmen|bowlers|forward|winger|full-back|centre|"
-    r"fly-half|scrum-half|lock|prop|hooker|flanker|pitchers|hitters|rookie|veteran)\b|\s+\d{1,3}-\d{1,3}\b|"
+    r"fly-half|scrum-half|lock|prop|hooker|flanker|pitchers|hitters|rookie|veteran)\b|\s+\d{1,3}-\d{1,3}\b(?!,? \d{1,2}-\d{1,2})|"
     r"\s*(?:'s|’s)\s+(?:[A-Z][a-z]+\s+){0,2}[A-Z][a-z]+\s+(?:hit|homered|scored|pitched|struck|singled|doubled|"
     r"tripled|drove|made|took|finished|kicked|netted|headed)|"
     r"\s*,\s*(?:who|which)\s+(?:have\s+|had\s+)?(?:beat|beaten|thrashed|defeated|drew|lost|won|trail|trailed|lead|led|"
@@ -100,6 +105,8 @@ _AFTER_TEAM = re.compile(
 _VENUE_BEFORE = re.compile(r"\b(?:in|near|outside)\s+$", re.IGNORECASE)    # "at"/"from" X: often the club
 _PLACE_QUALIFIED = re.compile(r"\s*,\s*([A-Z][a-z]+(?: [A-Z][a-z]+)?)")      # "Arlington , Texas"
 _QUALIFIES_PLACE = re.compile(r"([A-Z][a-z]+(?: [A-Z][a-z]+)?)\s*,\s*$")
+_TRAILING_SCORES = re.compile(r"(?:\s+\d{1,3}-\d{1,3})+$")
+_SCORE_TAIL = re.compile(r"[\s\d.–-]*$")
 _POSSESSIVE = re.compile(r"^\s*(?:'s|’s|')\s*$")
 
 # players
@@ -159,14 +166,17 @@ def team_slots(text: str) -> list[tuple[int, int]]:
     """Character spans of names standing in a team's slot: results, standings rows, fixtures (structure only)."""
     spans = []
     for line in _lines(text):
-        if len(line.text) > MAX_TABLE_LINE or _DATELINE.match(line.text) or _CRICKET.match(line.text):
+        if _DATELINE.match(line.text) or _CRICKET.match(line.text):
             continue
         groups = []
-        if _may_be_table(line.text):
+        if len(line.text) > MAX_TABLE_LINE:                                 # prose: results told in words only
+            groups += [(m, "a") for m in _PROSE_RESULT.finditer(line.text)]
+        elif _may_be_table(line.text):
             groups += [(m, g) for m in _RESULT.finditer(line.text) for g in ("a", "b")]
             groups += [(m, "a") for m in _TOTAL.finditer(line.text)]
             m = _STANDING.match(line.text)
             groups += [(m, "a")] if m else []
+            groups += [(m, "a") for m in _PROSE_RESULT.finditer(line.text)]
         m = _FIXTURE.match(line.text)                                       # "BOSTON AT OAKLAND": no figure
         groups += [(m, g) for g in ("a", "b")] if m else []
         for m, g in groups:
@@ -245,9 +255,13 @@ def _coordinated_teams(text: str, mentions: list[Mention], teams: set[str], pers
 
 
 def _team_not_person(name: str, person_words: set[str]) -> bool:
-    """A one-word name the model called a person, in a team's slot, that no full person name of the article
-    contains ("Derbyshire 362", but not "Sampras" of "Pete Sampras"): a team."""
-    return " " not in name and name.casefold() not in person_words
+    """A name the model called a person, in a team's slot, that is a team: one word that no full person name of
+    the article contains ("Derbyshire 362", but not "Sampras" of "Pete Sampras"), or several ending in a town and
+    not starting with a first name or an initial ("Hertha Berlin", "Dynamo Kiev")."""
+    words = name.split()
+    if len(words) == 1:
+        return name.casefold() not in person_words
+    return place_kind(words[-1]) in ("P", "R") and not _is_first_name(words[0]) and not words[0].endswith(".")
 
 
 def mark_teams(text: str, mentions: list[Mention]) -> list[Mention]:
@@ -268,7 +282,8 @@ def mark_teams(text: str, mentions: list[Mention]) -> list[Mention]:
             slots.append((s, e, name))
     # a model span across a score ("Barcelona 2 Real") is no name: the slots' names replace it
     crossing = {id(m) for m in mentions for s, e, _ in slots
-                if m.start < e and s < m.end and (m.start < s or m.end > e) and m.label != "PERSON"}
+                if m.start < e and s < m.end and (m.start < s or m.end > e)
+                and (m.label != "PERSON" or _SCORE_TAIL.match(text, e, m.end))}     # "Lazio 1-0" as a person
     if crossing:
         mentions = [m for m in mentions if id(m) not in crossing]
     spans = _SpanSet(mentions)
@@ -292,7 +307,8 @@ def mark_teams(text: str, mentions: list[Mention]) -> list[Mention]:
             held[0].start, held[0].end, held[0].text = s, e, name        # "Bristol" -> "Bristol Rovers"
     for m in mentions:
         if (m.label != "PERSON" and _can_be_team(m.text, m.label)
-                or m.label == "PERSON" and place_kind(m.text) and _team_not_person(m.text, person_words)) \
+                or m.label == "PERSON" and (place_kind(m.text) or " " in m.text)
+                and _team_not_person(m.text, person_words)) \
                 and _in_prose_slot(text, m.start, m.end) \
                 and not _is_place_reading(text, _line_of(lines, m.start), m.start):
             teams.add(m.text.casefold())
@@ -351,6 +367,12 @@ def _mark_players(text: str, mentions: list[Mention], teams: set[str]) -> list[M
     wider = {id(m) for m in mentions for s, e, _ in players
              if m.start < e and s < m.end and (m.start, m.end) != (s, e) and m.text.casefold() not in teams}
     mentions = [m for m in mentions if id(m) not in wider]
+    for m in mentions:                                         # "Boris Becker 7-5 6-2": the name without the score
+        tail = _TRAILING_SCORES.search(m.text)
+        if tail and tail.start() > 0:
+            m.end -= len(m.text) - tail.start()
+            m.text = m.text[:tail.start()]
+            m.canonical = m.text if m.canonical.startswith(m.text) else m.canonical
     spans = _SpanSet(mentions)
     for s, e, name in players:
         held = [m for m in mentions if m.start < e and s < m.end]

@@ -151,3 +151,18 @@ def test_a_town_no_cue_reads_stays_off_the_map_in_a_sports_story_but_the_venue_d
 def test_outside_sport_every_place_is_mapped():
     ms = find_mentions([POLITICS], "accurate")[0]
     assert all(m.geocode for m in ms)
+
+
+def test_results_told_in_prose_and_clubs_named_after_their_town():
+    text = ("Westfalia Dortmund beat Kaltenbach Bremen 3-1 in the league on Saturday, while Hertha Berlin drew 0-0 "
+            "with Eintracht Rostock, whose striker missed a penalty.")
+    found = labels(text)
+    assert found.get("Kaltenbach Bremen") == {"ORG"}, found          # a name between a result verb and a score
+    assert found.get("Hertha Berlin") == {"ORG"}, found               # "X drew", X ends in a town: the club
+
+
+def test_a_players_sets_are_no_team_slot_and_scores_leave_names():
+    text = "In the tennis tournament, Pete Sampras beat Andre Jackson 6-3 6-4 and Tim Henman lost to Boris Becker 7-5 6-2."
+    ms = find_mentions([text], "accurate")[0]
+    assert not any(m.label == "ORG" for m in ms if m.text in ("Andre Jackson", "Boris Becker"))
+    assert all(text[m.start:m.end] == m.text and not m.text[-1].isdigit() for m in ms)
