@@ -631,6 +631,15 @@ def _fold_short_person_names(mentions: list[Mention]) -> list[Mention]:
     return mentions
 
 
+def full_name_words(mentions: Iterable[Mention]) -> set[str]:
+    """Case-folded words of the full person names among mentions ("Pete Sampras" -> pete, sampras): a single word
+    among them is that person's name, not a club's or a company's. Spans the model ran into figures ("Kent 108-3")
+    are no names."""
+    return {w.casefold() for m in mentions if m.label == "PERSON" and " " in m.text
+            and all(w[:1].isupper() and w.replace(".", "").replace("-", "").isalpha() for w in m.text.split())
+            for w in m.text.split()}
+
+
 def count_entities(mentions: list[Mention]) -> list[dict]:
     """Group mentions by (canonical, label): [{text, label, canonical, count}] most mentioned first."""
     groups: dict[tuple[str, str], list[Mention]] = {}

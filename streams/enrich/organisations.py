@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from streams.data import word_zipf
-from streams.enrich.entities import CORRECTIONS, Mention, _SpanSet, _clean_text
+from streams.enrich.entities import CORRECTIONS, Mention, _SpanSet, _clean_text, full_name_words
 from streams.textscan import find_whole_many
 
 COMPANY_WINDOW = 120            # characters before a legal form searched for the company's name
@@ -103,11 +103,12 @@ def mark_organisations(text: str, mentions: list[Mention]) -> list[Mention]:
     them; a model span inside or across such a name gives way to it. Sorted by start."""
     if not isinstance(text, str) or not text or not CORRECTIONS["organisations"]:
         return mentions
-    found = [(s, e) for s, e, _ in company_spans(text)] + media_spans(text)
+    companies = company_spans(text)
+    found = [(s, e) for s, e, _ in companies] + media_spans(text)
     if not found:
         return mentions
     found = sorted(set(found), key=lambda se: (se[0], -se[1]))
-    person_words = {w for m in mentions if m.label == "PERSON" and " " in m.text for w in m.text.split()}
+    person_words = full_name_words(mentions)
     keep: list[tuple[int, int]] = []
     for s, e in found:                                       # leftmost, then longest; no overlaps
         if not any(ks < e and s < ke for ks, ke in keep):
@@ -123,8 +124,8 @@ def mark_organisations(text: str, mentions: list[Mention]) -> list[Mention]:
             name = _clean_text(text[s:e])
             mentions.append(Mention(name, "ORG", s, e, name))
     # the company's first word alone, where the model called it a person or a place
-    short = {first for _, _, first in company_spans(text)
-             if len(first) > 2 and first not in person_words and first[:1].isupper()}
+    short = {first for _, _, first in companies
+             if len(first) > 2 and first.casefold() not in person_words and first[:1].isupper()}
     for m in mentions:
         if m.text in short and m.label in ("PERSON", "GPE", "LOC"):
             m.label, m.canonical = "ORG", m.text

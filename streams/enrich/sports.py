@@ -25,7 +25,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from streams.enrich.entities import CORRECTIONS, Mention, _SpanSet, _clean_text, _is_first_name, place_kind
+from streams.enrich.entities import (CORRECTIONS, Mention, _SpanSet, _clean_text, _is_first_name, full_name_words,
+                                     place_kind)
 from streams.textscan import find_whole_many
 
 # --- settings --------------------------------------------------------------------------------------
@@ -287,9 +288,7 @@ def mark_teams(text: str, mentions: list[Mention]) -> list[Mention]:
     if crossing:
         mentions = [m for m in mentions if id(m) not in crossing]
     spans = _SpanSet(mentions)
-    person_words = {w.casefold() for m in mentions if m.label == "PERSON" and " " in m.text
-                    and all(w[:1].isupper() and w.replace(".", "").replace("-", "").isalpha() for w in m.text.split())
-                    for w in m.text.split()}
+    person_words = full_name_words(mentions)
     for s, e, name in slots:
         held = [m for m in mentions if m.start < e and s < m.end]
         if is_national(name):                                # a national team: the country, found if missed
