@@ -58,6 +58,7 @@ MEDIA_WORDS = frozenset("news times post press journal herald tribune gazette te
                         "tv television radio reuters afp ap bbc cnn msnbc fox nbc abc cbs bloomberg politico "
                         "observer insider axios newsweek".split())
 SPEAKER_PRONOUNS = frozenset("he she they".split())
+PRONOUNS = SPEAKER_PRONOUNS | {"it", "i", "we", "you"}
 ACTOR_LEFT_DEPS = frozenset({"det", "amod", "compound", "poss", "nummod", "nmod", "quantmod", "case", "npadvmod",
                              "advmod", "predet"})
 ACTOR_RIGHT_DEPS = frozenset({"case", "conj", "cc", "appos"})
@@ -85,7 +86,7 @@ class Actor:
 
     @property
     def is_pronoun(self) -> bool:
-        return self.first == self.last and self.name.lower() in SPEAKER_PRONOUNS | {"it", "i", "we", "you"}
+        return self.first == self.last and self.name.lower() in PRONOUNS
 
 
 class ArticleActors:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-VERBAL_ROOTS = frozenset({"01", "02", "03", "04", "05", "09", "10", "11", "12", "13"})
-PRONOUNS = frozenset("he she they i we it you".split())
+from streams.classify.events.actors import PRONOUNS
+from streams.classify.events.coder import VERBAL_ROOTS
+
 QUOTE_EDGE_CHARS = 40            # a quote is in a sentence when its first or last this many characters are
 
 
