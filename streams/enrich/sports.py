@@ -10,7 +10,8 @@ not lists of clubs:
   between the numbers, so "Bristol Rovers" is one team even where the model saw "Bristol" alone.
 - **Prose slots**: "beat X", "drew with X", "lost to X", "X were beaten", "X's striker", "signed for X", ...
 - **One name, one reading per article**: a name seen as a team is a team everywhere in the article, except where
-  it is plainly the place: a dateline ("CHICAGO 1996-08-30"), "in Chicago", "at Chicago" in prose.
+  it is plainly the place: a dateline ("CHICAGO 1996-08-30"), "in / near / outside Chicago". A town no cue reads
+  either way keeps its label but stays off the map (``Mention.geocode``).
 - **Players**: in results lines and scorecards, "J. Benjamin 4-17", "Wasim Akram c Smith b Jones 45" and
   "Scorers: Shearer 23" name people.
 
@@ -22,8 +23,10 @@ in the dev split's sports stories, all LOC, none ORG): the country is what it st
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from streams.enrich.entities import (CORRECTIONS, Mention, _SpanSet, _clean_text, _is_first_name, full_name_words,
                                      place_kind)
@@ -140,6 +143,7 @@ def _may_be_table(line: str) -> bool:
     return len(line) <= MAX_TABLE_LINE and any(c.isdigit() for c in line)
 
 
+@lru_cache(maxsize=32)           # asked by enrich (teams) and classify (events) of the same text in one batch
 def sports_article(text: str) -> bool:
     """Whether an article is about sport: sport words, scores and results lines, enough of them for its length."""
     if not isinstance(text, str) or not text:
@@ -210,21 +214,15 @@ def _in_prose_slot(text: str, start: int, end: int) -> bool:
 
 
 def _is_place_reading(text: str, line: Line, start: int) -> bool:
-    """A dateline, or "in/at/from X" in prose: the name stands for the place there."""
-    if _DATELINE.match(line.text) and start - line.start < (_DATELINE.match(line.text).end("a") + 1):
+    """A dateline, or "in / near / outside X" in prose: the name stands for the place there."""
+    dateline = _DATELINE.match(line.text)
+    if dateline and start - line.start <= dateline.end("a"):
         return True
     return bool(_VENUE_BEFORE.search(text[max(line.start, start - 12):start])) and not _FIXTURE.match(line.text)
 
 
 def _line_of(lines: list[Line], pos: int) -> Line:
-    lo, hi = 0, len(lines) - 1
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if lines[mid].start <= pos:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lines[lo]
+    return lines[max(0, bisect.bisect_right(lines, pos, key=lambda line: line.start) - 1)]
 
 
 def _can_be_team(name: str, label: str) -> bool:
