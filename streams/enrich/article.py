@@ -10,8 +10,8 @@ from streams.enrich.dates import resolve_dates
 from streams.enrich.entities import (PLACE_LABELS, Mention, clean_mentions, count_entities, dictionary_mentions,
                                      ner_mentions)
 from streams.enrich.keywords import extract_keywords
-from streams.enrich.places import find_place_mentions, load_gazetteer, normalise_name, resolve_places
 from streams.enrich.organisations import mark_organisations
+from streams.enrich.places import find_place_mentions, load_gazetteer, normalise_name, resolve_places
 from streams.enrich.quotes import extract_quotes
 from streams.enrich.sports import mark_teams
 from streams.enrich.sources import source_reliability
@@ -29,10 +29,10 @@ def find_mentions(texts: list[str], mode: str) -> list[list[Mention]]:
         raw = [dictionary_mentions(t, find_place_mentions(t)) for t in texts]
     else:
         raise ValueError(f"unknown mode {mode!r}")
-    # Countries, regions and big cities tagged ORG are relabelled inside streams.enrich.entities; smaller towns
-    # here, from the article's own context (see relabel_local_places). Last, in sports articles, place names that
-    # stand for clubs become teams (ORG) again, and scorecard names people (streams.enrich.sports).
-    # Companies (legal-form suffixes) and media in apposition come before them (streams.enrich.organisations).
+    # In order: countries, regions and big cities tagged ORG are relabelled inside streams.enrich.entities; smaller
+    # towns here, from the article's own context (relabel_local_places); then companies (legal-form suffixes) and
+    # media in apposition (streams.enrich.organisations); last, in sports articles, place names that stand for clubs
+    # become teams again, and scorecard names people (streams.enrich.sports).
     return [mark_teams(text, mark_organisations(text, relabel_local_places(clean_mentions(ms))))
             for text, ms in zip(texts, raw)]
 

@@ -22,8 +22,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from lxml.html import HtmlElement
 from htmldate import find_date
+from lxml.html import HtmlElement
 from trafilatura import bare_extraction, load_html
 
 # one byline cleaner for text, HTML and JSON
@@ -329,6 +329,14 @@ def plain_htmldate_day(tree: HtmlElement, url: str | None) -> str | None:
         return None
 
 
+def _cross_check_day(tree: HtmlElement, url: str | None, stated: dict[str, Any], original_day: str | None) -> str | None:
+    """htmldate's own answer where :func:`publication_date` needs it: not when the page's markup or URL already
+    names the original day (that day stands whatever the cross-check says; most news pages: one htmldate run)."""
+    if original_day is not None and _page_states_day(stated, url, original_day):
+        return None
+    return plain_htmldate_day(tree, url)
+
+
 def _page_states_day(stated: dict[str, Any], url: str | None, day: str) -> bool:
     """Whether the page's publication markup (JSON-LD, meta, <time itemprop>) or its URL names ``day``."""
     for value in stated["article_dates"] + stated["meta_dates"]:
@@ -450,7 +458,8 @@ def extract_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
     return {
         "title": clean_field(document.title),
         "authors": clean_authors(document.author, (sitename, hostname)),
-        "published_at": publication_date(stated, document.date, plain_htmldate_day(tree, url), url),
+        "published_at": publication_date(stated, document.date, _cross_check_day(tree, url, stated, document.date),
+                                         url),
         "text": text,
         "sitename": sitename,
         "canonical_url": canonical_link(tree, url, stated["metas"]),
