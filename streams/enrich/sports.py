@@ -11,13 +11,14 @@ not lists of clubs:
 - **Prose slots**: "beat X", "drew with X", "lost to X", "X were beaten", "X's striker", "signed for X", ...
 - **One name, one reading per article**: a name seen as a team is a team everywhere in the article, except where
   it is plainly the place: a dateline ("CHICAGO 1996-08-30"), "in / near / outside Chicago". A town no cue reads
-  either way keeps its label but stays off the map (``Mention.geocode``).
+  either way keeps its label but stays off the map (``Mention.geocode``); so does a country named as a team.
 - **Players**: in results lines and scorecards, "J. Benjamin 4-17", "Wasim Akram c Smith b Jones 45" and
   "Scorers: Shearer 23" name people.
 
 Conventions (docs/ENTITIES.md): a club is ORG with its name as written as canonical, and is not geocoded. A national
 team keeps the country's label (LOC/GPE), as CoNLL-2003 annotates it ("Japan beat Syria 2-1": 554 country mentions
-in the dev split's sports stories, all LOC, none ORG): the country is what it stands for. The four home nations
+in the dev split's sports stories, all LOC, none ORG): the country is what it stands for; but like a club it is not
+put on the map where the story names it as the team that played. The four home nations
 (England, Scotland, Wales, Northern Ireland) field national teams and count as countries here. A stadium is a place
 (FAC).
 """
@@ -274,6 +275,7 @@ def mark_teams(text: str, mentions: list[Mention]) -> list[Mention]:
     lines = _lines(text)
 
     teams: set[str] = set()
+    nationals: set[str] = set()             # countries named as the team that played: their label stays, not the map
     slots = []
     for s, e in team_slots(text):
         name = _clean_text(text[s:e])
@@ -290,6 +292,7 @@ def mark_teams(text: str, mentions: list[Mention]) -> list[Mention]:
     for s, e, name in slots:
         held = [m for m in mentions if m.start < e and s < m.end]
         if is_national(name):                                # a national team: the country, found if missed
+            nationals.add(name.casefold())
             if not held and spans.free(s, e):
                 mentions.append(Mention(name, "GPE", s, e, name))
                 spans.add(s, e)
@@ -309,6 +312,10 @@ def mark_teams(text: str, mentions: list[Mention]) -> list[Mention]:
                 and _in_prose_slot(text, m.start, m.end) \
                 and not _is_place_reading(text, _line_of(lines, m.start), m.start):
             teams.add(m.text.casefold())
+    for m in mentions:
+        if m.label in ("GPE", "LOC") and is_national(m.text) and _in_prose_slot(text, m.start, m.end) \
+                and not _is_place_reading(text, _line_of(lines, m.start), m.start):
+            nationals.add(m.text.casefold())                # "Japan beat Syria", "Japan 's coach"
     ordered = sorted(mentions, key=lambda m: m.start)
     for owner, person in zip(ordered, ordered[1:]):         # "Baltimore 's Eddie Murray": the club's player
         if person.label == "PERSON" and owner.label != "PERSON" and _can_be_team(owner.text, owner.label) \
@@ -321,15 +328,27 @@ def mark_teams(text: str, mentions: list[Mention]) -> list[Mention]:
             m.label, m.canonical = "ORG", m.text
 
     _recurring_teams(text, lines, mentions, teams)
+    _keep_national_teams_off_the_map(text, lines, mentions, nationals)
     _keep_doubtful_towns_off_the_map(text, lines, mentions)
     return _mark_players(text, mentions, teams)
+
+
+def _keep_national_teams_off_the_map(text: str, lines: list[Line], mentions: list[Mention],
+                                     nationals: set[str]) -> None:
+    """A country that the story names as a team ("Japan beat Syria 2-1") keeps the country's label, as CoNLL
+    annotates national teams, but like a club it is not put on the map: one reading per article, except where
+    the text reads it as the place (a dateline, "in Japan")."""
+    for m in mentions:
+        if m.label in ("GPE", "LOC") and m.text.casefold() in nationals \
+                and not _is_place_reading(text, _line_of(lines, m.start), m.start):
+            m.geocode = False
 
 
 def _keep_doubtful_towns_off_the_map(text: str, lines: list[Line], mentions: list[Mention]) -> None:
     """In a sports story a town's name that no cue reads either way may be the club: it keeps its label, but is
     geocoded only where the text reads it as the place (a dateline, "in X", "X, Country")."""
     for m in mentions:
-        if m.label in ("GPE", "LOC") and not is_national(m.text) and place_kind(m.text) in ("P", "R") \
+        if m.label in ("GPE", "LOC") and not is_national(m.text) and place_kind(m.text) != "C" \
                 and not _is_place_reading(text, _line_of(lines, m.start), m.start) and not _qualified(text, m):
             m.geocode = False
 

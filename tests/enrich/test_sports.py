@@ -148,6 +148,33 @@ def test_a_town_no_cue_reads_stays_off_the_map_in_a_sports_story_but_the_venue_d
     assert not mapped & {"Leeds", "Bolton", "Swindon", "Wigan", "Burnley"}   # a list is no "town , county"
 
 
+def _mapped(text: str) -> set[str]:
+    article = ParsedArticle(id="t3", url=None, source={"domain": None}, title=None, authors=[], section=None,
+                            published_at=None, language="en", text=text, word_count=40, content_hash="z",
+                            signature=[], flags=[], pipeline={}, extra={})
+    enriched, _ = enrich_article(article, find_mentions([text], "accurate")[0])
+    return {surface for loc in enriched.locations for surface in loc["mentions"]}
+
+
+def test_a_national_team_keeps_its_label_but_not_the_map_unless_read_as_the_place():
+    text = ("Norway beat Malta 3-0 in Oslo on Wednesday, their striker scoring twice in the qualifier.\n"
+            "Norway 3 Malta 0\n"
+            "Malta's coach said the squad would return to the league next week.")
+    assert not _mapped(text) & {"Norway", "Malta"}
+    assert "Oslo" in _mapped(text)
+    found = labels(text)
+    assert "ORG" not in found["Norway"] and "ORG" not in found["Malta"]
+    hosted = text + "\nThe return match will be played in Malta in March."
+    assert "Malta" in _mapped(hosted)
+
+
+def test_a_small_town_no_cue_reads_stays_off_the_map_in_a_sports_story():
+    text = ("Rovers beat City 2-1 in the league on Saturday, their striker scoring twice after the break.\n"
+            "Supporters travelled from Darlington and Hartlepool , and the coach praised his defenders.")
+    assert not _mapped(text) & {"Darlington", "Hartlepool"}     # towns under the big-city size, too
+    assert "Darlington" in _mapped("Buses from Darlington and Hartlepool were cancelled on Tuesday after the flooding.")
+
+
 def test_outside_sport_every_place_is_mapped():
     ms = find_mentions([POLITICS], "accurate")[0]
     assert all(m.geocode for m in ms)
