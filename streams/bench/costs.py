@@ -39,7 +39,8 @@ STEPS = (
     ("streams.enrich.article", "score_tone", "tone (VADER)"),
     ("streams.enrich.article", "extract_keywords", "keywords"),
     ("streams.classify.article", "classify_topics", "topics"),
-    ("streams.classify.article", "extract_events", "events"),
+    ("streams.pipeline", "parse_event_sentences", "events: parsing the candidate sentences (one pass a batch)"),
+    ("streams.classify.article", "extract_events", "events: coding the parsed sentences"),
 )
 BATCH = 16            # articles an enrich call gets, as the pool's chunks
 

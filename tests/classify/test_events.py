@@ -268,6 +268,25 @@ def test_the_sentence_prefilter_never_drops_a_sentence_that_holds_an_event(faken
     assert with_trigger > 50 and kept < 0.6 * total
 
 
+def test_a_batch_parsed_in_one_pass_codes_the_same_events_as_each_article_alone(fakenews_csv):
+    """The pipeline parses a batch's candidate sentences in one pass (parse_event_sentences): each article's events
+    must be the ones it gets parsed on its own, empty and event-free texts included, in the batch's order."""
+    from streams.classify.events import parse_event_sentences
+
+    csv.field_size_limit(10**9)
+    with fakenews_csv.open(encoding="utf-8") as handle:
+        texts = [row["content"] or "" for row, _ in zip(csv.DictReader(handle), range(24))]
+    texts[3:3] = ["", "The weather was mild and the gardens were full of roses."]
+    batch = parse_event_sentences(texts)
+    assert len(batch) == len(texts) and batch[3] == [] and batch[4] == []
+    coded = 0
+    for text, sentences in zip(texts, batch):
+        alone = extract_events(text)
+        assert extract_events(text, sentences=sentences) == alone
+        coded += bool(alone)
+    assert coded >= 8
+
+
 def test_parsing_leaves_nothing_of_the_text_in_the_vocabulary():
     """The parser runs in a memory zone (streams/spacy_memory.py): new words do not pile up in a long-running
     worker, and the words returned are plain strings and offsets that outlive the zone."""

@@ -28,8 +28,7 @@ from streams.classify.events.actors import Actor, ArticleActors, is_actor, is_me
 from streams.classify.events.lexicon import IGNORED, Lexicon, Match, find_triggers, load_lexicon
 from streams.classify.events.syntax import (NOMINAL_POS, VERBAL_POS, Sentence, agent_of, irrealis_reason,
                                                 has_future, is_imperative, is_intent, is_passive, object_of,
-                                                parse_sentences,
-                                                passive_subject_of, subject_of)
+                                                parse_many, parse_sentences, passive_subject_of, subject_of)
 from streams.enrich.tone import sentence_spans
 from streams.textscan import find_whole
 
@@ -95,11 +94,14 @@ class _Candidate:
     intent: bool = False          # a deed stated as intent, coded 03x / 13x
 
 
-def extract_events(text: str, entities: Sequence[dict] = (), locations: Sequence[dict] = ()) -> list[dict]:
+def extract_events(text: str, entities: Sequence[dict] = (), locations: Sequence[dict] = (),
+                   sentences: list[Sentence] | None = None) -> list[dict]:
     """CAMEO events in ``text``, in reading order, at most ``MAX_EVENTS_PER_ARTICLE``.
 
     ``entities``: [{"text","label","start","end","canonical"}] char spans in ``text``;
     ``locations``: [{"name","country_code","lat","lon","mentions":[...]}]. Both optional.
+    ``sentences``: the parsed candidate sentences of ``text`` when the caller parsed them already
+    (``parse_event_sentences``, one parser pass for a batch of articles); parsed here otherwise.
     Each event: {"code","root","label","code_label","quad_class","quad_label","goldstein","sentence","trigger",
     "trigger_kind","actors":{"source","target"},"source_actor","target_actor","place"}; an actor is
     {"name","canonical","country_code","role"} or None.
@@ -108,23 +110,38 @@ def extract_events(text: str, entities: Sequence[dict] = (), locations: Sequence
         return []
     lexicon = load_lexicon()
     text = text[:MAX_TEXT_CHARS]
+    if sentences is None:
+        sentences = parse_sentences(text, candidate_spans(text))
     ctx = ArticleActors(text, entities, locations)
     mentions = _place_mentions(text, ctx.entities, locations)
-    may_hold = lexicon.may_hold_event
+    found: list[dict] = []
+    for sent in sentences:
+        found.extend(events_in_sentence(sent, text, ctx, mentions, lexicon))
+    return [found[k] for k in sorted(select_salient(found))]
+
+
+def candidate_spans(text: str) -> list[tuple[int, int]]:
+    """The sentences of ``text`` worth parsing: some lexicon pattern can match in full, or "according to"; each
+    distinct sentence once (a repeated headline or pull quote), at most MAX_PARSED_SENTENCES, from the top."""
+    may_hold = load_lexicon().may_hold_event
     spans, seen = [], set()
     for start, end in sentence_spans(text):
         sentence = text[start:end]
-        if sentence in seen:                                   # repeated headline / pull quote
+        if sentence in seen:
             continue
         seen.add(sentence)
         if may_hold is None or may_hold(sentence) or "according to" in sentence.lower():
             spans.append((start, end))
             if len(spans) >= MAX_PARSED_SENTENCES:             # the parse is the cost: the lead is read first
                 break
-    found: list[dict] = []
-    for sent in parse_sentences(text, spans):
-        found.extend(events_in_sentence(sent, text, ctx, mentions, lexicon))
-    return [found[k] for k in sorted(select_salient(found))]
+    return spans
+
+
+def parse_event_sentences(texts: Sequence[str]) -> list[list[Sentence]]:
+    """The parsed candidate sentences of each text, for ``extract_events(..., sentences=)``: one parser pass over a
+    batch of articles."""
+    texts = [(t or "")[:MAX_TEXT_CHARS] for t in texts]
+    return parse_many([(t, candidate_spans(t) if t.strip() else []) for t in texts])
 
 
 def events_in_sentence(sent: Sentence, text: str, ctx: ArticleActors, mentions, lexicon: Lexicon) -> list[dict]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from streams.spacy_memory import warm_tokenizer_cache
 from streams.textscan import break_long_runs
@@ -142,27 +142,44 @@ def load_parser():
 
 def parse_sentences(text: str, spans: list[tuple[int, int]]) -> list[Sentence]:
     """Parse each (start, end) sentence of ``text``; words carry offsets into ``text``."""
-    if not spans:
-        return []
+    return parse_many([(text, spans)])[0]
+
+
+def parse_many(jobs: Sequence[tuple[str, list[tuple[int, int]]]]) -> list[list[Sentence]]:
+    """``parse_sentences`` for several texts in one parser pass: the sentences of a whole batch of articles fill the
+    model's batches (PARSE_BATCH), which costs less a sentence than a few at a time (docs/EVENTS.md, Cost)."""
+    out: list[list[Sentence]] = [[] for _ in jobs]
+    pieces, owners = [], []
+    for k, (text, spans) in enumerate(jobs):
+        if not spans:
+            continue
+        clean = break_long_runs(_SURROGATE.sub("\ufffd", text))   # same length: offsets hold
+        pieces += [clean[s:min(e, s + MAX_SENTENCE_CHARS)] for s, e in spans]
+        owners += [(k, s) for s, _ in spans]
+    if not pieces:
+        return out
     nlp = load_parser()
-    clean = break_long_runs(_SURROGATE.sub("\ufffd", text))   # same length: offsets hold
-    pieces = [clean[s:min(e, s + MAX_SENTENCE_CHARS)] for s, e in spans]
-    out: list[Sentence] = []
     with nlp.memory_zone():                 # nothing of spaCy's outlives the block
-        for (offset, _), doc in zip(spans, nlp.pipe(pieces, batch_size=PARSE_BATCH)):
-            words = []
-            for tok in doc[:MAX_SENTENCE_TOKENS]:
-                if tok.is_space:
-                    continue
-                words.append((tok.i, tok.text, tok.lower_, offset + tok.idx, offset + tok.idx + len(tok.text),
-                              universal_pos(tok.tag_, tok.lower_), tok.tag_, tok.dep_, tok.head.i))
-            if not words:
-                continue
-            index = {old: new for new, (old, *_rest) in enumerate(words)}
-            out.append(Sentence([Word(index[old], text_, norm, start, end, pos, tag, dep,
-                                      index.get(head, index[old]))
-                                 for old, text_, norm, start, end, pos, tag, dep, head in words]))
+        for (k, offset), doc in zip(owners, nlp.pipe(pieces, batch_size=PARSE_BATCH)):
+            sentence = _sentence(doc, offset)
+            if sentence is not None:
+                out[k].append(sentence)
     return out
+
+
+def _sentence(doc, offset: int) -> Sentence | None:
+    """A spaCy doc of one sentence as a Sentence whose words carry offsets into the article (``offset`` on)."""
+    words = []
+    for tok in doc[:MAX_SENTENCE_TOKENS]:
+        if tok.is_space:
+            continue
+        words.append((tok.i, tok.text, tok.lower_, offset + tok.idx, offset + tok.idx + len(tok.text),
+                      universal_pos(tok.tag_, tok.lower_), tok.tag_, tok.dep_, tok.head.i))
+    if not words:
+        return None
+    index = {old: new for new, (old, *_rest) in enumerate(words)}
+    return Sentence([Word(index[old], text_, norm, start, end, pos, tag, dep, index.get(head, index[old]))
+                     for old, text_, norm, start, end, pos, tag, dep, head in words])
 
 
 # --- questions asked of a parse ----------------------------------------------------------------------------
