@@ -151,3 +151,46 @@ def test_force_by_police_in_a_sports_story_is_still_coded():
     text = ("Police fired tear gas at supporters outside the stadium after the league match, which Northgate won "
             "2-1 with a late goal from their striker.")
     assert any(e["root"] in ("17", "18", "19") for e in extract_events(text))
+
+
+def _parse(words: list[tuple[str, str, str, int]]):
+    """A hand-made parse (text, tag, dep, head): the tagger's choice pinned, whatever the model would say."""
+    from streams.classify.events.syntax import Sentence, Word, universal_pos
+
+    out, pos = [], 0
+    for i, (text, tag, dep, head) in enumerate(words):
+        out.append(Word(i, text, text.lower(), pos, pos + len(text), universal_pos(tag, text.lower()), tag, dep, head))
+        pos += len(text) + 1
+    return Sentence(out)
+
+
+def test_a_main_verb_tagged_as_a_base_form_is_no_subjunctive():
+    """The tagger takes a present for a base form now and then ("the swaps imply"): a main verb with a subject is
+    told as real; the base form stays a subjunctive in a subordinate clause ("requested that the board investigate")."""
+    from streams.classify.events.syntax import irrealis_reason
+
+    main = _parse([("Analysts", "NNS", "nsubj", 1), ("warn", "VB", "ROOT", 1), ("of", "IN", "prep", 1),
+                   ("losses", "NNS", "pobj", 2), (".", ".", "punct", 1)])
+    assert irrealis_reason(main, 1) is None
+    subordinate = _parse([("They", "PRP", "nsubj", 1), ("requested", "VBD", "ROOT", 1), ("that", "IN", "mark", 4),
+                          ("inspectors", "NNS", "nsubj", 4), ("visit", "VB", "ccomp", 1), ("the", "DT", "det", 6),
+                          ("site", "NN", "dobj", 4), (".", ".", "punct", 1)])
+    assert irrealis_reason(subordinate, 4) == "subjunctive"
+
+
+def test_which_he_said_include_the_speaker_is_he_and_the_clause_is_speech():
+    """A parse that hangs both "which" and "he" on "said" and the reported verb on it as xcomp ("objectives, which
+    he said include ..."): the speaker is the pronoun, not the relative clause's antecedent, and a finite xcomp is
+    the reported clause; an infinitive is not ("were said to include")."""
+    from streams.classify.events.coder import _is_speech
+    from streams.classify.events.syntax import subject_of
+
+    sent = _parse([("goals", "NNS", "dobj", 0), (",", ",", "punct", 0), ("which", "WDT", "nsubj", 4),
+                   ("he", "PRP", "nsubj", 4), ("said", "VBD", "relcl", 0), ("include", "VBP", "xcomp", 4),
+                   ("ports", "NNS", "dobj", 5), (".", ".", "punct", 0)])
+    assert subject_of(sent, 4) == 3
+    assert _is_speech(sent, 4)
+    infinitive = _parse([("Ports", "NNS", "nsubjpass", 2), ("were", "VBD", "auxpass", 2), ("said", "VBN", "ROOT", 2),
+                         ("to", "TO", "aux", 4), ("include", "VB", "xcomp", 2), ("docks", "NNS", "dobj", 4),
+                         (".", ".", "punct", 2)])
+    assert not _is_speech(infinitive, 2)

@@ -313,14 +313,17 @@ def _noun_source(sent: Sentence, head: int, anchor: int, ctx: ArticleActors) -> 
     return None
 
 
+FINITE_TAGS = frozenset({"VBD", "VBP", "VBZ", "MD"})
+
+
 def _is_speech(sent: Sentence, verb: int) -> bool:
     """A verb of saying used to report speech: with a clause or quotation, or "in a statement"."""
     w = sent.words[verb]
     if w.dep in {"parataxis", "ccomp"} and any(t.text in QUOTES for t in sent.words):
         return True
     for kid in sent.kids(verb):
-        if kid.dep in {"ccomp", "parataxis"}:
-            return True
+        if kid.dep in {"ccomp", "parataxis"} or kid.dep == "xcomp" and kid.tag in FINITE_TAGS:
+            return True                                 # a finite "xcomp" is a clause the parser attached so
         if kid.dep == "prep" and kid.norm in {"in", "on", "during"}:
             if any(o.norm in SPEECH_NOUNS for o in sent.kids(kid.i, {"pobj"})):
                 return True

@@ -235,8 +235,9 @@ def irrealis_reason(sent: Sentence, i: int, trigger_governors: frozenset = froze
     classes = _word_classes()
     node = sent.words[i]
     if node.tag == "VB" and not any(True for _ in sent.kids(i, {"aux", "auxpass"})):
-        if any(True for _ in sent.kids(i, SUBJECT_DEPS)):
+        if any(True for _ in sent.kids(i, SUBJECT_DEPS)) and node.dep != "ROOT":
             return "subjunctive"                        # "requested that the inspector general investigate"
+        # (a main verb in the base form with a subject is the tagger taking a present for it: "the swaps imply")
         if node.dep in {"ROOT", "conj"} and subject_of(sent, i) is None:
             return "imperative"                         # "go to the website and request to be added"
     while True:
@@ -282,7 +283,10 @@ def subject_of(sent: Sentence, i: int, depth: int = 0) -> int | None:
     "managed to take back"), else a relative clause's antecedent ("militants, who attacked")."""
     if depth > 4:
         return None
-    for kid in sent.kids(i, SUBJECT_DEPS):
+    subjects = list(sent.kids(i, SUBJECT_DEPS))
+    if len(subjects) > 1:               # "objectives, which he said include ...": "which" belongs to the inner verb
+        subjects = [k for k in subjects if k.tag not in {"WDT", "WP"}] or subjects
+    for kid in subjects:
         if kid.tag in {"WDT", "WP"} and sent.words[i].dep == "relcl":
             return sent.words[i].head
         return kid.i
