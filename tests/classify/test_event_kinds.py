@@ -194,3 +194,20 @@ def test_which_he_said_include_the_speaker_is_he_and_the_clause_is_speech():
                          ("to", "TO", "aux", 4), ("include", "VB", "xcomp", 2), ("docks", "NNS", "dobj", 4),
                          (".", ".", "punct", 2)])
     assert not _is_speech(infinitive, 2)
+
+
+@pytest.mark.parametrize("sentence, code, source", [
+    ("Iran said it would release the British sailors on Friday.", "0353", "Iran"),
+    ("The minister said he would visit Kabul next week.", "036", "minister"),
+    ("The rebels said they had attacked an army base near the border.", "190", "rebels"),
+])
+def test_a_pronoun_in_a_reported_clause_is_the_speaker_when_it_agrees(sentence, code, source):
+    """"Iran said it would release ...": the deed is Iran's (and the plain statement gives way to it)."""
+    events = extract_events(sentence)
+    assert [(e["code"], e["source_actor"]["name"]) for e in events] == [(code, source)]
+
+
+def test_a_pronoun_that_does_not_agree_with_the_speaker_stays_a_pronoun():
+    """"Smith said they had attacked a base": "they" is not Smith, so no one political attacked anything here."""
+    events = extract_events("Smith said they had attacked an army base.")
+    assert [e["code"] for e in events] == ["010"]

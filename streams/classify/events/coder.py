@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Sequence
 
-from streams.classify.events.actors import Actor, ArticleActors, is_actor, is_media, is_political
+from streams.classify.events.actors import PRONOUNS, Actor, ArticleActors, is_actor, is_media, is_political
 from streams.classify.events.lexicon import IGNORED, Lexicon, Match, find_triggers, load_lexicon
 from streams.classify.events.syntax import (NOMINAL_POS, VERBAL_POS, Sentence, agent_of, irrealis_reason,
                                                 has_future, is_imperative, is_intent, is_passive, object_of,
@@ -189,6 +189,8 @@ def _candidate(sent: Sentence, match: Match, ctx: ArticleActors, lexicon: Lexico
         else:
             source, target = subject_of(sent, head), object_of(sent, head, within=range(match.start, match.end),
                                                               inner=code[:2] in INNER_OBJECT_ROOTS)
+        if source is not None and sent.words[source].norm in REPORTED_PRONOUNS:
+            source = _reporting_speaker(sent, head, source, ctx)   # "Israel announced it would free ...": Israel
         if target is not None and code[:2] in INNER_OBJECT_ROOTS and target in range(match.start, match.end):
             named = ctx.actor(sent, target)
             if named is None or (named.role is None and named.label is None and sent.words[target].pos != "PROPN"):
@@ -271,6 +273,46 @@ def _intent_code(code: str) -> str | None:
 def _forms(lemmas: str) -> frozenset:
     """Every inflection of a word class (``HARM_VERBS``, ``SAYING_LEMMAS``...), built once."""
     return load_lexicon().forms(lemmas)
+
+
+REPORTED_PRONOUNS = frozenset("it he she they".split())
+REPORTING_LEMMAS = SAYING_LEMMAS + " announce declare pledge promise vow threaten"
+ORGANISED_ROLES = frozenset({"government", "military", "police", "judiciary", "legislature", "organisation",
+                             "business", "media", "ngo", "rebels"})
+
+
+def _reporting_speaker(sent: Sentence, verb: int, pronoun: int, ctx: ArticleActors) -> int:
+    """The subject of a reported clause that is a pronoun standing for the one who reports it: "Israel announced
+    (that) it would free 150 prisoners", "the minister said he will visit" -> the reporting verb's subject, when
+    the pronoun agrees with it ("it": a state, organisation or body; "he"/"she": a person or one holding a post;
+    "they": a plural or a group, not a single state). Otherwise the pronoun itself."""
+    node = sent.words[verb]
+    while node.dep == "conj" and node.head != node.i:             # "said it would free X and release Y"
+        node = sent.words[node.head]
+    if node.dep != "ccomp" or sent.words[node.head].norm not in _forms(REPORTING_LEMMAS):
+        return pronoun
+    speaker = subject_of(sent, node.head)
+    if speaker is None or speaker == pronoun or sent.words[speaker].norm in PRONOUNS:
+        return pronoun
+    actor = ctx.actor(sent, speaker)
+    if actor is None:
+        return pronoun
+    word, p = sent.words[speaker], sent.words[pronoun].norm
+    plural = word.tag in {"NNS", "NNPS"} or any(True for _ in sent.kids(speaker, {"conj"}))
+    if p == "it":
+        agrees = not plural and (actor.label in {"GPE", "ORG", "NORP"}
+                                 or actor.label is None and (actor.role in ORGANISED_ROLES or actor.country_code))
+    elif p in {"he", "she"}:                                       # a person, or one holding a post ("the minister")
+        agrees = not plural and (actor.label == "PERSON" or actor.label is None and actor.role is not None
+                                 and actor.role not in {"organisation", "business", "media", "ngo"}
+                                 and word.norm not in _COLLECTIVES)
+    else:                                                          # a plural, a group ("the company said they")
+        agrees = plural or actor.label in {"ORG", "NORP"}
+    return speaker if agrees else pronoun
+
+
+_COLLECTIVES = frozenset("government administration ministry army military police council court parliament "
+                         "senate congress cabinet regime coalition authorities".split())
 
 
 def _statement_code(sent: Sentence, verb: int) -> str:
