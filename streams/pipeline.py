@@ -40,10 +40,11 @@ def parse_payload(payload: bytes, *, ingested_at: float, limits: Pipeline, key: 
 def enrich_and_classify(articles: list[ParsedArticle], mode: str) -> list[EnrichedArticle]:
     """Enrich (one NER pass for the whole batch) and classify parsed articles, timing both stages."""
     started = time.perf_counter()
-    mentions = find_mentions([a.text for a in articles], mode)
+    texts = [a.text for a in articles]
+    mentions = find_mentions(texts, mode)
     parsing = time.perf_counter()
     ner_share = (parsing - started) / max(1, len(articles))
-    event_sentences = parse_event_sentences([a.text for a in articles])     # one parser pass for the batch
+    event_sentences = parse_event_sentences(texts)                          # one parser pass for the batch
     parse_share = (time.perf_counter() - parsing) / max(1, len(articles))
     out = []
     for article, ms, sentences in zip(articles, mentions, event_sentences):

@@ -306,16 +306,13 @@ def mark_teams(text: str, mentions: list[Mention]) -> list[Mention]:
         elif len(held) == 1:
             held[0].start, held[0].end, held[0].text = s, e, name        # "Bristol" -> "Bristol Rovers"
     for m in mentions:
-        if (m.label != "PERSON" and _can_be_team(m.text, m.label)
+        club = (m.label != "PERSON" and _can_be_team(m.text, m.label)
                 or m.label == "PERSON" and (place_kind(m.text) or " " in m.text)
-                and _team_not_person(m.text, person_words)) \
-                and _in_prose_slot(text, m.start, m.end) \
+                and _team_not_person(m.text, person_words))
+        national = m.label in ("GPE", "LOC") and is_national(m.text)      # "Japan beat Syria", "Japan 's coach"
+        if (club or national) and _in_prose_slot(text, m.start, m.end) \
                 and not _is_place_reading(text, _line_of(lines, m.start), m.start):
-            teams.add(m.text.casefold())
-    for m in mentions:
-        if m.label in ("GPE", "LOC") and is_national(m.text) and _in_prose_slot(text, m.start, m.end) \
-                and not _is_place_reading(text, _line_of(lines, m.start), m.start):
-            nationals.add(m.text.casefold())                # "Japan beat Syria", "Japan 's coach"
+            (nationals if national else teams).add(m.text.casefold())
     ordered = sorted(mentions, key=lambda m: m.start)
     for owner, person in zip(ordered, ordered[1:]):         # "Baltimore 's Eddie Murray": the club's player
         if person.label == "PERSON" and owner.label != "PERSON" and _can_be_team(owner.text, owner.label) \
@@ -328,28 +325,24 @@ def mark_teams(text: str, mentions: list[Mention]) -> list[Mention]:
             m.label, m.canonical = "ORG", m.text
 
     _recurring_teams(text, lines, mentions, teams)
-    _keep_national_teams_off_the_map(text, lines, mentions, nationals)
-    _keep_doubtful_towns_off_the_map(text, lines, mentions)
+    _keep_teams_and_doubtful_towns_off_the_map(text, lines, mentions, nationals)
     return _mark_players(text, mentions, teams)
 
 
-def _keep_national_teams_off_the_map(text: str, lines: list[Line], mentions: list[Mention],
-                                     nationals: set[str]) -> None:
-    """A country that the story names as a team ("Japan beat Syria 2-1") keeps the country's label, as CoNLL
-    annotates national teams, but like a club it is not put on the map: one reading per article, except where
-    the text reads it as the place (a dateline, "in Japan")."""
+def _keep_teams_and_doubtful_towns_off_the_map(text: str, lines: list[Line], mentions: list[Mention],
+                                               nationals: set[str]) -> None:
+    """What a sports story may name as the team stays off the map; its label stays (``Mention.geocode``):
+    - a country the story names as a team ("Japan beat Syria 2-1"), in the whole article, as CoNLL keeps national
+      teams LOC but issue 22 keeps teams off the map;
+    - a town or region no cue reads either way (it may be the club), unless qualified ("Arlington , Texas").
+    Both stay on the map where the text reads them as the place: a dateline, "in / near / outside X"."""
     for m in mentions:
-        if m.label in ("GPE", "LOC") and m.text.casefold() in nationals \
-                and not _is_place_reading(text, _line_of(lines, m.start), m.start):
-            m.geocode = False
-
-
-def _keep_doubtful_towns_off_the_map(text: str, lines: list[Line], mentions: list[Mention]) -> None:
-    """In a sports story a town's name that no cue reads either way may be the club: it keeps its label, but is
-    geocoded only where the text reads it as the place (a dateline, "in X", "X, Country")."""
-    for m in mentions:
-        if m.label in ("GPE", "LOC") and not is_national(m.text) and place_kind(m.text) != "C" \
-                and not _is_place_reading(text, _line_of(lines, m.start), m.start) and not _qualified(text, m):
+        if m.label not in ("GPE", "LOC"):
+            continue
+        national = is_national(m.text)
+        if national and m.text.casefold() not in nationals or not national and _qualified(text, m):
+            continue
+        if not _is_place_reading(text, _line_of(lines, m.start), m.start):
             m.geocode = False
 
 

@@ -279,6 +279,8 @@ REPORTED_PRONOUNS = frozenset("it he she they".split())
 REPORTING_LEMMAS = SAYING_LEMMAS + " announce declare pledge promise vow threaten"
 ORGANISED_ROLES = frozenset({"government", "military", "police", "judiciary", "legislature", "organisation",
                              "business", "media", "ngo", "rebels"})
+_COLLECTIVES = frozenset("government administration ministry army military police council court parliament "
+                         "senate congress cabinet regime coalition authorities".split())     # never "he"/"she"
 
 
 def _reporting_speaker(sent: Sentence, verb: int, pronoun: int, ctx: ArticleActors) -> int:
@@ -310,9 +312,6 @@ def _reporting_speaker(sent: Sentence, verb: int, pronoun: int, ctx: ArticleActo
         agrees = plural or actor.label in {"ORG", "NORP"}
     return speaker if agrees else pronoun
 
-
-_COLLECTIVES = frozenset("government administration ministry army military police council court parliament "
-                         "senate congress cabinet regime coalition authorities".split())
 
 
 def _statement_code(sent: Sentence, verb: int) -> str:
