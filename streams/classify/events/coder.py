@@ -313,7 +313,6 @@ def _reporting_speaker(sent: Sentence, verb: int, pronoun: int, ctx: ArticleActo
     return speaker if agrees else pronoun
 
 
-
 def _statement_code(sent: Sentence, verb: int) -> str:
     """What a statement says: "told X to stop" is a demand (100), "X must" too; a suggestion ("X should ...") an
     appeal (020); "announced a plan to" an intent (030); words of disapproval a criticism (111); else 010."""
