@@ -211,3 +211,23 @@ def test_a_pronoun_that_does_not_agree_with_the_speaker_stays_a_pronoun():
     """"Smith said they had attacked a base": "they" is not Smith, so no one political attacked anything here."""
     events = extract_events("Smith said they had attacked an army base.")
     assert [e["code"] for e in events] == ["010"]
+
+
+# a document speaks for whoever issued it, but only beyond a plain statement, and it does no deeds
+@pytest.mark.parametrize("sentence, root, source", [
+    ("A UN report accused the militia of torturing prisoners in the northern province.", "11", "UN report"),
+    ("The resolution demanded that the army withdraw from the border town.", "10", "resolution"),
+    ("A letter signed by forty senators condemned the blockade of the port.", "11", "letter"),
+])
+def test_a_document_is_the_source_of_what_it_alleges_or_demands(sentence, root, source):
+    found = event(sentence, root)
+    assert (found["actors"]["source"], found["source_actor"]["role"]) == (source, "document")
+
+
+@pytest.mark.parametrize("sentence", [
+    "The report said the harbour would reopen next month.",
+    "A study of river levels found that the dam had lowered them.",
+    "The county released a report on the bridge collapse.",        # "released" a document is no release of people
+])
+def test_a_document_makes_no_plain_statement_and_is_no_person_released(sentence):
+    assert roots(sentence) == set()

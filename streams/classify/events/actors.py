@@ -58,6 +58,11 @@ MEDIA_WORDS = frozenset("news times post press journal herald tribune gazette te
                         "tv television radio reuters afp ap bbc cnn msnbc fox nbc abc cbs bloomberg politico "
                         "observer insider axios newsweek".split())
 SPEAKER_PRONOUNS = frozenset("he she they".split())
+# a document speaks for whoever issued it ("a report released in Kigali alleged that ...", "the resolution condemned
+# ..."): the source of what it says beyond a plain statement (coder.DOCUMENT_ROOTS), never the actor of a deed
+DOCUMENT_NOUNS = frozenset("report reports study statement communique communiqué resolution declaration letter memo "
+                           "memorandum dossier document petition".split())
+DOCUMENT_ROLE = "document"
 PRONOUNS = SPEAKER_PRONOUNS | {"it", "i", "we", "you"}
 ACTOR_LEFT_DEPS = frozenset({"det", "amod", "compound", "poss", "nummod", "nmod", "quantmod", "case", "npadvmod",
                              "advmod", "predet"})
@@ -185,6 +190,8 @@ def _role(sent: Sentence, head: int) -> str | None:
     if role is None:
         for kid in sent.kids(head, {"compound"}):
             role = ROLE_OF.get(kid.norm) or role
+    if role is None and sent.words[head].norm in DOCUMENT_NOUNS:
+        return DOCUMENT_ROLE
     return role
 
 
@@ -221,6 +228,8 @@ def is_actor(actor: Actor | None, sent: Sentence, speaker: bool = False) -> bool
         return False
     if actor.is_pronoun:
         return speaker and actor.name.lower() in SPEAKER_PRONOUNS
+    if actor.role == DOCUMENT_ROLE:
+        return False
     if actor.label in ACTOR_LABELS or actor.role or actor.country_code:
         return True
     return sent.words[actor.head].pos == "PROPN"
@@ -233,7 +242,7 @@ def is_political(actor: Actor | None, sent: Sentence, has_entities: bool = True)
         return False
     if actor.role in STATE_ROLES:
         return True
-    if actor.role in {"civilians", "media", "business", "ngo", "opposition"}:
+    if actor.role in {"civilians", "media", "business", "ngo", "opposition", DOCUMENT_ROLE}:
         return False
     if actor.label is not None:
         return actor.label in {"ORG", "GPE", "NORP"}

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Sequence
 
-from streams.classify.events.actors import PRONOUNS, Actor, ArticleActors, is_actor, is_media, is_political
+from streams.classify.events.actors import (DOCUMENT_ROLE, PRONOUNS, Actor, ArticleActors, is_actor, is_media,
+                                           is_political)
 from streams.classify.events.lexicon import IGNORED, Lexicon, Match, find_triggers, load_lexicon
 from streams.classify.events.syntax import (NOMINAL_POS, VERBAL_POS, Sentence, agent_of, irrealis_reason,
                                                 has_future, is_imperative, is_intent, is_passive, object_of,
@@ -45,6 +46,8 @@ PERSON_TARGET_CODES = frozenset({"0841"})             # release, free: people
 MILITARY_SOURCE_CODES = frozenset({"0874"})           # withdraw, pull out: troops
 # verbal acts: a speaker's more specific act replaces its plain statement
 VERBAL_ROOTS = frozenset({"01", "02", "03", "04", "05", "09", "10", "11", "12", "13"})
+# what a document may say for its issuer: appeal, demand, disapprove (accuse, condemn), reject; not a plain statement
+DOCUMENT_ROOTS = frozenset({"02", "10", "11", "12"})
 # nouns that name organised political violence by themselves (air strike, shelling, car bomb, assassination)
 POLITICAL_NOUN_CODES = ("19", "20", "183", "185", "186")
 STATE_VICTIM_ROLES = frozenset({"military", "police", "government"})
@@ -193,7 +196,7 @@ def _candidate(sent: Sentence, match: Match, ctx: ArticleActors, lexicon: Lexico
             source = _reporting_speaker(sent, head, source, ctx)   # "Israel announced it would free ...": Israel
         if target is not None and code[:2] in INNER_OBJECT_ROOTS and target in range(match.start, match.end):
             named = ctx.actor(sent, target)
-            if named is None or (named.role is None and named.label is None and sent.words[target].pos != "PROPN"):
+            if named is None or (named.role in {None, DOCUMENT_ROLE} and named.label is None and sent.words[target].pos != "PROPN"):
                 target = object_of(sent, head, within=range(match.start, match.end))   # "sanctions on X"
         speech = code in {STATEMENT, "012"}
         if speech:
@@ -306,7 +309,7 @@ def _reporting_speaker(sent: Sentence, verb: int, pronoun: int, ctx: ArticleActo
                                  or actor.label is None and (actor.role in ORGANISED_ROLES or actor.country_code))
     elif p in {"he", "she"}:                                       # a person, or one holding a post ("the minister")
         agrees = not plural and (actor.label == "PERSON" or actor.label is None and actor.role is not None
-                                 and actor.role not in {"organisation", "business", "media", "ngo"}
+                                 and actor.role not in {"organisation", "business", "media", "ngo", DOCUMENT_ROLE}
                                  and word.norm not in _COLLECTIVES)
     else:                                                          # a plural, a group ("the company said they")
         agrees = plural or actor.label in {"ORG", "NORP"}
@@ -384,12 +387,14 @@ ARMED_ROLES = frozenset({"military", "police", "rebels", "government"})   # forc
 
 def _is_cameo(sent: Sentence, c: _Candidate, ctx: ArticleActors) -> bool:
     root = c.code[:2]
+    if c.source is not None and c.source.role == DOCUMENT_ROLE:
+        return c.kind == "verb" and root in DOCUMENT_ROOTS and not c.intent   # "the report alleged", not "... said"
     if c.speech or c.intent:
         return is_actor(c.source, sent, speaker=True) and not is_media(c.source) and not _generic(sent, c.source)
     if c.source is not None and not is_actor(c.source, sent, speaker=True):
         return False                                           # "the law ratified", "you request"
     if c.code in PERSON_TARGET_CODES:                          # "released the mayor", not "released a report"
-        return c.target is not None and (c.target.role not in {None, "business"} or c.target.label == "PERSON"
+        return c.target is not None and (c.target.role not in {None, "business", DOCUMENT_ROLE} or c.target.label == "PERSON"
                                          or c.target.is_pronoun)
     if c.code in MILITARY_SOURCE_CODES and c.match.end - c.match.start == 1:
         return c.source is not None and c.source.role == "military"     # "troops withdrew", not "withdrew from"
