@@ -231,3 +231,12 @@ def test_a_document_is_the_source_of_what_it_alleges_or_demands(sentence, root, 
 ])
 def test_a_document_makes_no_plain_statement_and_is_no_person_released(sentence):
     assert roots(sentence) == set()
+
+
+# a possessive pronoun on a noun event told by a support verb is that verb's subject, not an actor of its own
+@pytest.mark.parametrize("sentence, root, source", [
+    ("The senator delivered her first speech in the chamber on Tuesday.", "01", "senator"),
+    ("The rebels launched their offensive on the airport at dawn.", "19", "rebels"),
+])
+def test_a_possessive_pronoun_on_a_noun_event_is_the_support_verbs_subject(sentence, root, source):
+    assert event(sentence, root)["actors"]["source"] == source

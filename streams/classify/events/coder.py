@@ -338,7 +338,9 @@ def _statement_code(sent: Sentence, verb: int) -> str:
 
 def _noun_source(sent: Sentence, head: int, anchor: int, ctx: ArticleActors) -> Actor | None:
     for kid in sent.kids(head, {"poss"}):                      # "Russia's bombing"
-        return ctx.actor(sent, kid.i)
+        if kid.tag != "PRP$" or anchor == head:
+            return ctx.actor(sent, kid.i)
+        break                                                  # "Yellen delivered her press conference": Yellen
     by = agent_of(sent, head)                                  # "an attack by rebels"
     if by is not None:
         return ctx.actor(sent, by)
