@@ -240,3 +240,15 @@ def test_a_document_makes_no_plain_statement_and_is_no_person_released(sentence)
 ])
 def test_a_possessive_pronoun_on_a_noun_event_is_the_support_verbs_subject(sentence, root, source):
     assert event(sentence, root)["actors"]["source"] == source
+
+
+# "one of the ministers": a part of a group is an actor with the group's role
+@pytest.mark.parametrize("sentence, root, side, name, role", [
+    ("One of the ministers said the harbour tax would be cut in spring.", "01", "source_actor",
+     "One of the ministers", "government"),
+    ("Riot police arrested two of the protesters outside the town hall.", "17", "target_actor",
+     "two of the protesters", "opposition"),
+])
+def test_a_part_of_a_group_is_an_actor(sentence, root, side, name, role):
+    actor = event(sentence, root)[side]
+    assert (actor["name"], actor["role"]) == (name, role)

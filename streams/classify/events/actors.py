@@ -125,7 +125,8 @@ class ArticleActors:
             return None
         words = sent.words
         h = words[head]
-        if h.pos in {"PUNCT", "NUM", "SYM"} or h.tag in {"WDT", "WP"}:
+        partitive = h.pos == "NUM" and _of_group(sent, head) is not None     # "one of the ministers"
+        if h.pos in {"PUNCT", "SYM"} or (h.pos == "NUM" and not partitive) or h.tag in {"WDT", "WP"}:
             return None
         span = _phrase(sent, head)
         first, last = span[0], span[-1]
@@ -139,7 +140,9 @@ class ArticleActors:
         entity = self.entity_at(h.start, h.end)
         if entity is not None and entity.get("label") in {"DATE", "TIME", "CARDINAL", "PERCENT", "MONEY",
                                                           "QUANTITY", "ORDINAL"}:
-            return None
+            if not partitive:
+                return None
+            entity = None
         canonical = (entity.get("canonical") or entity.get("text")) if entity else None
         label = entity.get("label") if entity else None
         role = _role(sent, head)
@@ -178,13 +181,22 @@ QUANTITY_NOUNS = frozenset("thousands hundreds dozens millions tens scores group
                            "members member".split())
 
 
+def _of_group(sent: Sentence, head: int) -> int | None:
+    """The group word of "X of the group" ("thousands of people", "one of the ministers")."""
+    for prep in sent.kids(head, {"prep"}):
+        if prep.norm == "of":
+            for obj in sent.kids(prep.i, {"pobj"}):
+                return obj.i
+    return None
+
+
 def _role(sent: Sentence, head: int) -> str | None:
-    if sent.words[head].norm in QUANTITY_NOUNS:             # "thousands of people", "members of the opposition"
-        for prep in sent.kids(head, {"prep"}):
-            if prep.norm == "of":
-                for obj in sent.kids(prep.i, {"pobj"}):
-                    return _role(sent, obj.i) or ("opposition" if sent.words[head].norm.startswith("crowd") else None)
-        if sent.words[head].norm.startswith("crowd"):
+    word = sent.words[head]
+    if word.norm in QUANTITY_NOUNS or word.pos == "NUM":  # "thousands of people", "members of the opposition"
+        group = _of_group(sent, head)
+        if group is not None:
+            return _role(sent, group) or ("opposition" if word.norm.startswith("crowd") else None)
+        if word.norm.startswith("crowd"):
             return "opposition"
     role = ROLE_OF.get(sent.words[head].norm)
     if role is None:
