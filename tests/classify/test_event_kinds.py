@@ -252,3 +252,21 @@ def test_a_possessive_pronoun_on_a_noun_event_is_the_support_verbs_subject(sente
 def test_a_part_of_a_group_is_an_actor(sentence, root, side, name, role):
     actor = event(sentence, root)[side]
     assert (actor["name"], actor["role"]) == (name, role)
+
+
+# a verb of saying whose object is the topic is a statement: "stressed the importance of ..."
+@pytest.mark.parametrize("sentence, source", [
+    ("The foreign minister stressed the importance of the ceasefire talks.", "foreign minister"),
+    ("The governor emphasised the cost of the new flood defences.", "governor"),
+])
+def test_a_topic_said_is_a_statement(sentence, source):
+    assert event(sentence, "01")["actors"]["source"] == source
+
+
+# "by banning", "after vetoing": the gerund's subject is the subject of the verb its preposition hangs on
+@pytest.mark.parametrize("sentence, root, source", [
+    ("After vetoing two nominees, the senate approved the new cabinet.", "12", "senate"),
+    ("The government angered farmers by banning exports of rice.", "17", "government"),
+])
+def test_a_gerund_after_a_preposition_shares_the_subject(sentence, root, source):
+    assert event(sentence, root)["actors"]["source"] == source

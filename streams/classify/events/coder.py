@@ -64,6 +64,7 @@ SAYING_LEMMAS = "say tell state add note explain confirm reiterate stress emphas
                 "testify write post assert argue claim reveal acknowledge highlight indicate insist warn"
 INTENT_NOUNS = frozenset("plan plans intention intentions commitment pledge readiness willingness".split())
 ORDER_LEMMAS = "tell order instruct direct"
+TOPIC_SPEECH_LEMMAS = "stress emphasize emphasise highlight reiterate"      # verbs of saying whose object is a topic
 # what a statement says can make it a more specific verbal act (codebook: 010 only when nothing more specific)
 APPEAL_MODALS = frozenset("should ought".split())      # a suggestion: 020
 DEMAND_MODALS = frozenset("must".split())               # an order: 100
@@ -374,6 +375,8 @@ def _is_speech(sent: Sentence, verb: int) -> bool:
                 return True
         if kid.dep in {"dobj", "dative"} and kid.norm in SPEECH_NOUNS | {"reporters", "journalists"}:
             return True
+        if kid.dep == "dobj" and w.norm in _forms(TOPIC_SPEECH_LEMMAS):
+            return True                                 # "stressed the danger of ...": what was said, as a noun
     return any(t.text in QUOTES for t in sent.words)
 
 

@@ -26,6 +26,8 @@ PASSIVE_SUBJECT_DEPS = frozenset({"nsubjpass", "csubjpass"})
 OBJECT_DEPS = frozenset({"dobj", "dative", "obj"})
 # clauses whose subject is the governing verb's ("opened fire, killing 12", "managed to take back", "X and Y")
 SHARED_SUBJECT_DEPS = frozenset({"conj", "xcomp", "advcl"})
+# "by calling for", "after vetoing": a gerund after these shares the subject of the verb the preposition hangs on
+GERUND_CLAUSE_PREPOSITIONS = frozenset("by after before while since upon on in".split())
 TARGET_PREPOSITIONS = frozenset("on against at upon with to into toward towards".split())
 HYPOTHETICAL_MARKS = frozenset("if unless whether lest".split())
 HYPOTHETICAL_WORDS = frozenset("scenario scenarios hypothetical hypothetically imagine imagined suppose supposing "
@@ -295,6 +297,10 @@ def subject_of(sent: Sentence, i: int, depth: int = 0) -> int | None:
         return w.head
     if w.dep == "acl" and w.tag == "VBG":                # "militants attacking the town"
         return w.head
+    if w.dep == "pcomp" and w.tag == "VBG" and sent.words[w.head].norm in GERUND_CLAUSE_PREPOSITIONS:
+        prep = sent.words[w.head]                        # "stoked the divide by calling for", "after vetoing"
+        if prep.dep == "prep" and prep.head != prep.i and sent.words[prep.head].pos in VERBAL_POS:
+            return subject_of(sent, prep.head, depth + 1)
     if w.dep in SHARED_SUBJECT_DEPS and w.head != i:
         head = sent.words[w.head]
         if head.pos in VERBAL_POS:
