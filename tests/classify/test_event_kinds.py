@@ -270,3 +270,16 @@ def test_a_topic_said_is_a_statement(sentence, source):
 ])
 def test_a_gerund_after_a_preposition_shares_the_subject(sentence, root, source):
     assert event(sentence, root)["actors"]["source"] == source
+
+
+# an announced arrest or sanction has happened, with the announcer as its author; announced talks may lie ahead
+@pytest.mark.parametrize("sentence, root, source", [
+    ("State prosecutors on Friday announced four arrests in the fraud inquiry.", "17", "State prosecutors"),
+    ("The interior ministry announced the detention of six border guards.", "17", "interior ministry"),
+])
+def test_an_announced_coercive_act_has_happened(sentence, root, source):
+    assert event(sentence, root)["actors"]["source"] == source
+
+
+def test_announced_talks_are_not_talks_held():
+    assert "04" not in roots("The ministry announced talks with the union next week.")

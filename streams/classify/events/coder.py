@@ -59,6 +59,9 @@ ACCIDENT_WORDS = frozenset("crash crashes accident accidents collision collision
 # a noun trigger that is the cause of one of these verbs happened ("killed in an air strike")
 HARM_VERBS = "kill wound injure die destroy damage hit"
 REPORT_LEMMAS = "report confirm document record"      # "reported 35 air strikes": told as having happened
+# an act announced by its author has been done when it is coercive or forceful ("announced three arrests",
+# "announced sanctions"); announced talks or aid may still lie ahead
+ANNOUNCED_ROOTS = frozenset({"16", "17", "18", "19", "20"})
 # verbs of saying need a report of speech (a clause, a quotation, "in a statement"); "announce" does not
 SAYING_LEMMAS = "say tell state add note explain confirm reiterate stress emphasize emphasise comment remark tweet " \
                 "testify write post assert argue claim reveal acknowledge highlight indicate insist warn"
@@ -246,6 +249,8 @@ def _noun_anchor(sent: Sentence, head: int, lexicon: Lexicon, code: str) -> int 
         return None                                            # "attack drone", "murder suspect"
     if w.dep in {"dobj", "obj"} and gov.norm in _forms(REPORT_LEMMAS):
         return gov.i                                           # "reported more than 35 air strikes on Saraqeb"
+    if w.dep in {"dobj", "obj"} and gov.norm in _forms("announce") and code[:2] in ANNOUNCED_ROOTS:
+        return gov.i                                           # "announced three arrests"
     if w.dep in {"dobj", "obj", "nsubjpass"} and gov.norm in lexicon.support_forms:
         return gov.i                                           # "launched air strikes", "talks were held"
     if w.dep == "conj" and gov.i != head:
