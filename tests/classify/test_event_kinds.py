@@ -283,3 +283,17 @@ def test_an_announced_coercive_act_has_happened(sentence, root, source):
 
 def test_announced_talks_are_not_talks_held():
     assert "04" not in roots("The ministry announced talks with the union next week.")
+
+
+# vocabulary from the codebook's definitions: receiving a visitor (043), a missile test (150), a fine (172)
+@pytest.mark.parametrize("sentence, code", [
+    ("The king received the Japanese prime minister at the palace on Monday.", "043"),
+    ("The navy tested two new cruise missiles in the Baltic on Tuesday.", "150"),
+    ("The competition regulator imposed a fine of 40 million euros on the airline.", "172"),
+])
+def test_codebook_vocabulary(sentence, code):
+    assert code in {e["code"] for e in extract_events(sentence)}
+
+
+def test_receiving_a_thing_is_no_visit():
+    assert "04" not in roots("The ministry received a letter from the farmers' union.")

@@ -21,7 +21,7 @@ ROLES = {
                   "chancellor king queen monarch cabinet official officials authorities authority spokesman "
                   "spokeswoman spokesperson embassy ambassador ambassadors diplomat diplomats envoy envoys mayor "
                   "governor governors regime leader leaders secretary department state kremlin junta council "
-                  "prime",
+                  "prime regulator regulators",
     "military": "army armies military troops troop soldier soldiers forces navy marines commander commanders general "
                 "generals jets jet warplanes warplane warships warship coalition airforce battalion brigade "
                 "peacekeepers pilot pilots",

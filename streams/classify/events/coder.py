@@ -42,7 +42,7 @@ STATEMENT = "010"
 VIOLENT_ROOTS = frozenset({"18", "19", "20"})
 MATERIAL_ROOTS = frozenset({"06", "07", "08", "14", "15", "16", "17"})
 INNER_OBJECT_ROOTS = frozenset({"08", "16", "17", "18"})   # "expelled _ ambassador", "released _ hostages"
-PERSON_TARGET_CODES = frozenset({"0841"})             # release, free: people
+PERSON_TARGET_CODES = frozenset({"0841", "043"})      # release, free, receive: people
 MILITARY_SOURCE_CODES = frozenset({"0874"})           # withdraw, pull out: troops
 # verbal acts: a speaker's more specific act replaces its plain statement
 VERBAL_ROOTS = frozenset({"01", "02", "03", "04", "05", "09", "10", "11", "12", "13"})
