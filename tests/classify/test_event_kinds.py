@@ -297,3 +297,8 @@ def test_codebook_vocabulary(sentence, code):
 
 def test_receiving_a_thing_is_no_visit():
     assert "04" not in roots("The ministry received a letter from the farmers' union.")
+
+
+def test_a_dash_glued_to_a_quotation_mark_does_not_hide_the_verb():
+    found = event("Closing the hearing, the senator declared—“This committee will not be silenced.”", "01")
+    assert (found["trigger"], found["actors"]["source"]) == ("declared", "senator")

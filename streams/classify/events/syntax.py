@@ -124,6 +124,8 @@ def universal_pos(tag: str, norm: str) -> str:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# a dash glued to a quotation mark ("stated—“After all ...") keeps spaCy from splitting the word off: a space
+_GLUED_DASH = re.compile("[\u2014\u2013](?=[\u201c\"\u2018])|(?<=[\u201d\"\u2019])[\u2014\u2013]")
 
 
 @lru_cache(maxsize=1)
@@ -155,7 +157,7 @@ def parse_many(jobs: Sequence[tuple[str, list[tuple[int, int]]]]) -> list[list[S
     for k, (text, spans) in enumerate(jobs):
         if not spans:
             continue
-        clean = break_long_runs(_SURROGATE.sub("\ufffd", text))   # same length: offsets hold
+        clean = break_long_runs(_GLUED_DASH.sub(" ", _SURROGATE.sub("\ufffd", text)))   # same length: offsets hold
         pieces += [clean[s:min(e, s + MAX_SENTENCE_CHARS)] for s, e in spans]
         owners += [(k, s) for s, _ in spans]
     if not pieces:
