@@ -128,6 +128,21 @@ def load_gold(path: Path = GOLD) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+TUNE4 = REPO / "scripts" / "data" / "events_tune4_labels.jsonl"
+
+
+def load_labels(path: Path = TUNE4) -> list[dict]:
+    """A labels file without texts (ids and roots only: the texts are dev texts, not shipped), joined with the
+    sentences the pools give under the same ids. tune4: 200 news-like sentences drawn with seed 23 from the same
+    pools, none in the check set or the earlier tune sets; coded by two coders who never saw the coder's output
+    (root agreement F1 0.89); roots they disagreed on are in "uncertain" and not scored."""
+    labels = load_gold(path)
+    wanted = {item["id"] for item in labels}
+    texts = {s["id"]: s["text"] for pool in (corpus_articles(), page_articles()) for s in sentences(pool)
+             if s["id"] in wanted}
+    return [{**item, "text": texts[item["id"]]} for item in labels if item["id"] in texts]
+
+
 def product_events(text: str, mode: str = "accurate") -> list[dict]:
     """The events the product codes for ``text`` as an article: the enrich stage's entities (``mode`` accurate:
     spaCy NER, fast: dictionaries; "none": no entities) and resolved places, then the coder."""
@@ -218,6 +233,8 @@ def main() -> None:
     sc = sub.add_parser("score")
     sc.add_argument("--part", choices=("tune", "check", "all"), default="check")
     sc.add_argument("--gold", type=Path, default=GOLD)
+    sc.add_argument("--labels", type=Path, help="a labels file without texts (e.g. scripts/data/events_tune4_labels"
+                                                ".jsonl): scores all of it, texts rebuilt from the pools")
     sc.add_argument("--show", action="store_true")
     sc.add_argument("--mode", choices=("accurate", "fast", "none"), default="accurate")
     pe = sub.add_parser("petrarch")
@@ -240,8 +257,10 @@ def main() -> None:
         for part in ("news", "constructed"):
             print(json.dumps({"part": part, **score([i for i in items if i["part"] == part], args.mode, args.show)}))
     else:
-        items = [g for g in load_gold(args.gold) if args.part == "all" or g["part"] == args.part]
-        print(json.dumps({"part": args.part, "mode": args.mode, **score(items, args.mode, args.show)}))
+        items = load_labels(args.labels) if args.labels else \
+            [g for g in load_gold(args.gold) if args.part == "all" or g["part"] == args.part]
+        part = args.labels.stem if args.labels else args.part
+        print(json.dumps({"part": part, "mode": args.mode, **score(items, args.mode, args.show)}))
 
 
 if __name__ == "__main__":
