@@ -290,6 +290,8 @@ def test_announced_talks_are_not_talks_held():
     ("The king received the Japanese prime minister at the palace on Monday.", "043"),
     ("The navy tested two new cruise missiles in the Baltic on Tuesday.", "150"),
     ("The competition regulator imposed a fine of 40 million euros on the airline.", "172"),
+    ("The ministry provided support to flood victims in the north.", "070"),
+    ("The prime minister said he would not provide support to the militia.", "122"),
 ])
 def test_codebook_vocabulary(sentence, code):
     assert code in {e["code"] for e in extract_events(sentence)}
