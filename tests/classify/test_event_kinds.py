@@ -22,6 +22,9 @@ def event(sentence: str, root: str, **kwargs) -> dict:
     ("The finance minister said the budget would be published on Friday.", "finance minister"),
     ("\"We have no information about the convoy,\" a police spokesman told reporters.", "police spokesman"),
     ("Bolivia's foreign ministry announced the closure of two consulates.", "Bolivia's foreign ministry"),
+    # a verb of saying whose object is the topic: "stressed the importance of ..."
+    ("The foreign minister stressed the importance of the ceasefire talks.", "foreign minister"),
+    ("The governor emphasised the cost of the new flood defences.", "governor"),
 ])
 def test_statements_by_actors_are_coded(sentence, speaker):
     assert event(sentence, "01")["actors"]["source"] == speaker
@@ -103,6 +106,12 @@ def test_pleading_guilty_is_not_an_appeal():
     ("UN inspectors inspected the nuclear plant.", "09"),
     ("The council ridiculed the proposal.", "11"),
     ("Soldiers and militants exchanged fire near the village.", "19"),
+    # and from the codebook's definitions (session 15): a visitor received, a missile test, a fine, support given
+    ("The king received the Japanese prime minister at the palace on Monday.", "04"),
+    ("The navy tested two new cruise missiles in the Baltic on Tuesday.", "15"),
+    ("The competition regulator imposed a fine of 40 million euros on the airline.", "17"),
+    ("The ministry provided support to flood victims in the north.", "07"),
+    ("The prime minister said he would not provide support to the militia.", "12"),
 ])
 def test_vocabulary_gaps(sentence, root):
     assert root in roots(sentence)
@@ -233,12 +242,19 @@ def test_a_document_makes_no_plain_statement_and_is_no_person_released(sentence)
     assert roots(sentence) == set()
 
 
-# a possessive pronoun on a noun event told by a support verb is that verb's subject, not an actor of its own
+# who did it, read from structure:
+# - a possessive pronoun on a noun event told by a support verb is that verb's subject, not an actor of its own;
+# - "by banning", "after vetoing": a gerund after a preposition shares the subject of the verb the preposition hangs on;
+# - an announced arrest or detention has happened, with the announcer as its author
 @pytest.mark.parametrize("sentence, root, source", [
     ("The senator delivered her first speech in the chamber on Tuesday.", "01", "senator"),
     ("The rebels launched their offensive on the airport at dawn.", "19", "rebels"),
+    ("After vetoing two nominees, the senate approved the new cabinet.", "12", "senate"),
+    ("The government angered farmers by banning exports of rice.", "17", "government"),
+    ("State prosecutors on Friday announced four arrests in the fraud inquiry.", "17", "State prosecutors"),
+    ("The interior ministry announced the detention of six border guards.", "17", "interior ministry"),
 ])
-def test_a_possessive_pronoun_on_a_noun_event_is_the_support_verbs_subject(sentence, root, source):
+def test_the_source_is_who_did_it(sentence, root, source):
     assert event(sentence, root)["actors"]["source"] == source
 
 
@@ -254,47 +270,8 @@ def test_a_part_of_a_group_is_an_actor(sentence, root, side, name, role):
     assert (actor["name"], actor["role"]) == (name, role)
 
 
-# a verb of saying whose object is the topic is a statement: "stressed the importance of ..."
-@pytest.mark.parametrize("sentence, source", [
-    ("The foreign minister stressed the importance of the ceasefire talks.", "foreign minister"),
-    ("The governor emphasised the cost of the new flood defences.", "governor"),
-])
-def test_a_topic_said_is_a_statement(sentence, source):
-    assert event(sentence, "01")["actors"]["source"] == source
-
-
-# "by banning", "after vetoing": the gerund's subject is the subject of the verb its preposition hangs on
-@pytest.mark.parametrize("sentence, root, source", [
-    ("After vetoing two nominees, the senate approved the new cabinet.", "12", "senate"),
-    ("The government angered farmers by banning exports of rice.", "17", "government"),
-])
-def test_a_gerund_after_a_preposition_shares_the_subject(sentence, root, source):
-    assert event(sentence, root)["actors"]["source"] == source
-
-
-# an announced arrest or sanction has happened, with the announcer as its author; announced talks may lie ahead
-@pytest.mark.parametrize("sentence, root, source", [
-    ("State prosecutors on Friday announced four arrests in the fraud inquiry.", "17", "State prosecutors"),
-    ("The interior ministry announced the detention of six border guards.", "17", "interior ministry"),
-])
-def test_an_announced_coercive_act_has_happened(sentence, root, source):
-    assert event(sentence, root)["actors"]["source"] == source
-
-
 def test_announced_talks_are_not_talks_held():
     assert "04" not in roots("The ministry announced talks with the union next week.")
-
-
-# vocabulary from the codebook's definitions: receiving a visitor (043), a missile test (150), a fine (172)
-@pytest.mark.parametrize("sentence, code", [
-    ("The king received the Japanese prime minister at the palace on Monday.", "043"),
-    ("The navy tested two new cruise missiles in the Baltic on Tuesday.", "150"),
-    ("The competition regulator imposed a fine of 40 million euros on the airline.", "172"),
-    ("The ministry provided support to flood victims in the north.", "070"),
-    ("The prime minister said he would not provide support to the militia.", "122"),
-])
-def test_codebook_vocabulary(sentence, code):
-    assert code in {e["code"] for e in extract_events(sentence)}
 
 
 def test_receiving_a_thing_is_no_visit():
