@@ -200,7 +200,8 @@ def _candidate(sent: Sentence, match: Match, ctx: ArticleActors, lexicon: Lexico
             source = _reporting_speaker(sent, head, source, ctx)   # "Israel announced it would free ...": Israel
         if target is not None and code[:2] in INNER_OBJECT_ROOTS and target in range(match.start, match.end):
             named = ctx.actor(sent, target)
-            if named is None or (named.role in {None, DOCUMENT_ROLE} and named.label is None and sent.words[target].pos != "PROPN"):
+            if named is None or (named.role in {None, DOCUMENT_ROLE} and named.label is None
+                                 and sent.words[target].pos != "PROPN"):
                 target = object_of(sent, head, within=range(match.start, match.end))   # "sanctions on X"
         speech = code in {STATEMENT, "012"}
         if speech:
@@ -404,8 +405,8 @@ def _is_cameo(sent: Sentence, c: _Candidate, ctx: ArticleActors) -> bool:
     if c.source is not None and not is_actor(c.source, sent, speaker=True):
         return False                                           # "the law ratified", "you request"
     if c.code in PERSON_TARGET_CODES:                          # "released the mayor", not "released a report"
-        return c.target is not None and (c.target.role not in {None, "business", DOCUMENT_ROLE} or c.target.label == "PERSON"
-                                         or c.target.is_pronoun)
+        return c.target is not None and (c.target.role not in {None, "business", DOCUMENT_ROLE}
+                                         or c.target.label == "PERSON" or c.target.is_pronoun)
     if c.code in MILITARY_SOURCE_CODES and c.match.end - c.match.start == 1:
         return c.source is not None and c.source.role == "military"     # "troops withdrew", not "withdrew from"
     if root == "17" and c.source is not None and c.source.role == "opposition":
