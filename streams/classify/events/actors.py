@@ -202,8 +202,6 @@ def _role(sent: Sentence, head: int) -> str | None:
     if role is None:
         for kid in sent.kids(head, {"compound"}):
             role = ROLE_OF.get(kid.norm) or role
-    if role is None and sent.words[head].norm in DOCUMENT_NOUNS:
-        return DOCUMENT_ROLE
     return role
 
 
@@ -240,11 +238,17 @@ def is_actor(actor: Actor | None, sent: Sentence, speaker: bool = False) -> bool
         return False
     if actor.is_pronoun:
         return speaker and actor.name.lower() in SPEAKER_PRONOUNS
-    if actor.role == DOCUMENT_ROLE:
+    if is_document(actor, sent):
         return False
     if actor.label in ACTOR_LABELS or actor.role or actor.country_code:
         return True
     return sent.words[actor.head].pos == "PROPN"
+
+
+def is_document(actor: Actor, sent: Sentence) -> bool:
+    """A report, resolution, letter... with no issuer's role of its own ("a police report" is police): no actor, but
+    the coder lets it voice what its issuer alleges or demands (coder.DOCUMENT_ROOTS)."""
+    return actor.role is None and actor.label is None and sent.words[actor.head].norm in DOCUMENT_NOUNS
 
 
 def is_political(actor: Actor | None, sent: Sentence, has_entities: bool = True) -> bool:
@@ -254,7 +258,7 @@ def is_political(actor: Actor | None, sent: Sentence, has_entities: bool = True)
         return False
     if actor.role in STATE_ROLES:
         return True
-    if actor.role in {"civilians", "media", "business", "ngo", "opposition", DOCUMENT_ROLE}:
+    if actor.role in {"civilians", "media", "business", "ngo", "opposition"}:
         return False
     if actor.label is not None:
         return actor.label in {"ORG", "GPE", "NORP"}

@@ -20,12 +20,12 @@ For each sentence that may hold a trigger (a word test on the lexicon), the depe
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable, Sequence
 
-from streams.classify.events.actors import (DOCUMENT_ROLE, PRONOUNS, Actor, ArticleActors, is_actor, is_media,
-                                           is_political)
+from streams.classify.events.actors import (DOCUMENT_ROLE, PRONOUNS, Actor, ArticleActors, is_actor, is_document,
+                                           is_media, is_political)
 from streams.classify.events.lexicon import IGNORED, Lexicon, Match, find_triggers, load_lexicon
 from streams.classify.events.syntax import (NOMINAL_POS, VERBAL_POS, Sentence, agent_of, irrealis_reason,
                                                 has_future, is_imperative, is_intent, is_passive, object_of,
@@ -62,6 +62,7 @@ REPORT_LEMMAS = "report confirm document record"      # "reported 35 air strikes
 # an act announced by its author has been done when it is coercive or forceful ("announced three arrests",
 # "announced sanctions"); announced talks or aid may still lie ahead
 ANNOUNCED_ROOTS = frozenset({"16", "17", "18", "19", "20"})
+ANNOUNCING_LEMMAS = "announce"
 # verbs of saying need a report of speech (a clause, a quotation, "in a statement"); "announce" does not
 SAYING_LEMMAS = "say tell state add note explain confirm reiterate stress emphasize emphasise comment remark tweet " \
                 "testify write post assert argue claim reveal acknowledge highlight indicate insist warn"
@@ -200,8 +201,7 @@ def _candidate(sent: Sentence, match: Match, ctx: ArticleActors, lexicon: Lexico
             source = _reporting_speaker(sent, head, source, ctx)   # "Israel announced it would free ...": Israel
         if target is not None and code[:2] in INNER_OBJECT_ROOTS and target in range(match.start, match.end):
             named = ctx.actor(sent, target)
-            if named is None or (named.role in {None, DOCUMENT_ROLE} and named.label is None
-                                 and sent.words[target].pos != "PROPN"):
+            if named is None or (named.role is None and named.label is None and sent.words[target].pos != "PROPN"):
                 target = object_of(sent, head, within=range(match.start, match.end))   # "sanctions on X"
         speech = code in {STATEMENT, "012"}
         if speech:
@@ -250,7 +250,7 @@ def _noun_anchor(sent: Sentence, head: int, lexicon: Lexicon, code: str) -> int 
         return None                                            # "attack drone", "murder suspect"
     if w.dep in {"dobj", "obj"} and gov.norm in _forms(REPORT_LEMMAS):
         return gov.i                                           # "reported more than 35 air strikes on Saraqeb"
-    if w.dep in {"dobj", "obj"} and gov.norm in _forms("announce") and code[:2] in ANNOUNCED_ROOTS:
+    if w.dep in {"dobj", "obj"} and gov.norm in _forms(ANNOUNCING_LEMMAS) and code[:2] in ANNOUNCED_ROOTS:
         return gov.i                                           # "announced three arrests"
     if w.dep in {"dobj", "obj", "nsubjpass"} and gov.norm in lexicon.support_forms:
         return gov.i                                           # "launched air strikes", "talks were held"
@@ -279,7 +279,7 @@ def _intent_code(code: str) -> str | None:
     return INTENT_BY_CODE.get(code) or INTENT_BY_ROOT.get(code[:2])
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=None)                   # keyed by the module's word-class constants: a fixed few
 def _forms(lemmas: str) -> frozenset:
     """Every inflection of a word class (``HARM_VERBS``, ``SAYING_LEMMAS``...), built once."""
     return load_lexicon().forms(lemmas)
@@ -316,7 +316,7 @@ def _reporting_speaker(sent: Sentence, verb: int, pronoun: int, ctx: ArticleActo
                                  or actor.label is None and (actor.role in ORGANISED_ROLES or actor.country_code))
     elif p in {"he", "she"}:                                       # a person, or one holding a post ("the minister")
         agrees = not plural and (actor.label == "PERSON" or actor.label is None and actor.role is not None
-                                 and actor.role not in {"organisation", "business", "media", "ngo", DOCUMENT_ROLE}
+                                 and actor.role not in {"organisation", "business", "media", "ngo"}
                                  and word.norm not in _COLLECTIVES)
     else:                                                          # a plural, a group ("the company said they")
         agrees = plural or actor.label in {"ORG", "NORP"}
@@ -398,15 +398,18 @@ ARMED_ROLES = frozenset({"military", "police", "rebels", "government"})   # forc
 
 def _is_cameo(sent: Sentence, c: _Candidate, ctx: ArticleActors) -> bool:
     root = c.code[:2]
-    if c.source is not None and c.source.role == DOCUMENT_ROLE:
-        return c.kind == "verb" and root in DOCUMENT_ROOTS and not c.intent   # "the report alleged", not "... said"
+    if c.source is not None and is_document(c.source, sent):     # "the report alleged", not "the report said"
+        if c.kind != "verb" or root not in DOCUMENT_ROOTS or c.intent:
+            return False
+        c.source = replace(c.source, role=DOCUMENT_ROLE)
+        return True
     if c.speech or c.intent:
         return is_actor(c.source, sent, speaker=True) and not is_media(c.source) and not _generic(sent, c.source)
     if c.source is not None and not is_actor(c.source, sent, speaker=True):
         return False                                           # "the law ratified", "you request"
     if c.code in PERSON_TARGET_CODES:                          # "released the mayor", not "released a report"
-        return c.target is not None and (c.target.role not in {None, "business", DOCUMENT_ROLE}
-                                         or c.target.label == "PERSON" or c.target.is_pronoun)
+        return c.target is not None and (c.target.role not in {None, "business"} or c.target.label == "PERSON"
+                                         or c.target.is_pronoun)
     if c.code in MILITARY_SOURCE_CODES and c.match.end - c.match.start == 1:
         return c.source is not None and c.source.role == "military"     # "troops withdrew", not "withdrew from"
     if root == "17" and c.source is not None and c.source.role == "opposition":
