@@ -18,12 +18,14 @@ pytestmark = pytest.mark.integration
 DAY_MS = 24 * 3600 * 1000
 
 
-async def publish(settings, topic: str, values: list[bytes], timestamp_ms: int | None = None) -> None:
+async def publish(settings, topic: str, values: list[bytes], timestamp_ms: int | None = None,
+                  key: bytes | None = None) -> None:
+    """Each value keyed by itself (spread over partitions) unless one ``key`` is given for all."""
     prod = producer(settings)
     await prod.start()
     try:
         for value in values:
-            await prod.send_and_wait(topic, value, key=value, timestamp_ms=timestamp_ms)
+            await prod.send_and_wait(topic, value, key=key or value, timestamp_ms=timestamp_ms)
     finally:
         await prod.stop()
 
@@ -45,8 +47,10 @@ def test_tail_from_now_shows_exactly_what_comes_after_it_started(stack, tmp_path
             assert tail.poll() is None, err.read_text()
             time.sleep(0.2)
         assert f"reading {topic} from now on" in err.read_text(), err.read_text()
-        asyncio.run(publish(settings, topic, [b'{"n": "new"}']))
-        asyncio.run(publish(settings, topic, [b'{"n": "backfill"}'], timestamp_ms=int(time.time() * 1000) - DAY_MS))
+        # One key for both, so they share a partition: order is only defined within one.
+        asyncio.run(publish(settings, topic, [b'{"n": "new"}'], key=b"after"))
+        asyncio.run(publish(settings, topic, [b'{"n": "backfill"}'], timestamp_ms=int(time.time() * 1000) - DAY_MS,
+                            key=b"after"))
         out, _ = tail.communicate(timeout=120)
     finally:
         if tail.poll() is None:
