@@ -30,6 +30,26 @@ def test_statements_by_actors_are_coded(sentence, speaker):
     assert event(sentence, "01")["actors"]["source"] == speaker
 
 
+# verbs of writing and answering report speech too; so does a person the sentence describes as one
+@pytest.mark.parametrize("sentence, speaker", [
+    ("\"The harbour will not close this winter,\" writes the mayor of the port town.", "mayor of the port town"),
+    ("The senator replied that the vote would go ahead as planned.", "senator"),
+    ("The mayor responded, \"Nobody in this town will lose their home.\"", "mayor"),
+    ("A farmer who lost his barn in the fire told reporters the sirens came too late.", "farmer"),
+    ("An engineer familiar with the tunnel project said the work had stopped twice.", "engineer"),
+])
+def test_more_ways_of_reporting_speech(sentence, speaker):
+    assert event(sentence, "01")["actors"]["source"] == speaker
+
+
+@pytest.mark.parametrize("sentence", [
+    "The ministry issued no statement after the talks collapsed.",
+    "The governor made no statements about the closures on Tuesday.",
+])
+def test_a_statement_that_was_not_made_is_not_coded(sentence):
+    assert "01" not in roots(sentence)
+
+
 @pytest.mark.parametrize("sentence", [
     "I said to my sister that the garden needed rain.",
     "Experts say the market will recover next spring.",

@@ -245,6 +245,23 @@ def is_actor(actor: Actor | None, sent: Sentence, speaker: bool = False) -> bool
     return sent.words[actor.head].pos == "PROPN"
 
 
+def is_described_person(actor: Actor | None, sent: Sentence) -> bool:
+    """A common noun the sentence itself says is a person: "strategists who spoke to NBC", "a friend of mine who
+    was ...", "a person familiar with the investigation". Enough for a speaker of a statement, not for a deed."""
+    if actor is None or actor.is_pronoun:
+        return False
+    head = sent.words[actor.head]
+    if head.pos != "NOUN":
+        return False
+    for kid in sent.kids(head.i):
+        if kid.dep == "relcl" and any(k.norm in {"who", "whom"} for k in sent.kids(kid.i, {"nsubj", "nsubjpass",
+                                                                                              "dobj"})):
+            return True
+        if kid.dep == "amod" and kid.norm == "familiar" and any(k.norm == "with" for k in sent.kids(kid.i, {"prep"})):
+            return True
+    return False
+
+
 def is_document(actor: Actor, sent: Sentence) -> bool:
     """A report, resolution, letter... with no issuer's role of its own ("a police report" is police): no actor, but
     the coder lets it voice what its issuer alleges or demands (coder.DOCUMENT_ROOTS)."""

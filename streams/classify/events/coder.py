@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable, Sequence
 
-from streams.classify.events.actors import (DOCUMENT_ROLE, PRONOUNS, Actor, ArticleActors, is_actor, is_document,
-                                           is_media, is_political)
+from streams.classify.events.actors import (DOCUMENT_ROLE, PRONOUNS, Actor, ArticleActors, is_actor,
+                                           is_described_person, is_document, is_media, is_political)
 from streams.classify.events.lexicon import IGNORED, Lexicon, Match, find_triggers, load_lexicon
 from streams.classify.events.syntax import (NOMINAL_POS, VERBAL_POS, Sentence, agent_of, irrealis_reason,
                                                 has_future, is_imperative, is_intent, is_passive, object_of,
@@ -404,7 +404,8 @@ def _is_cameo(sent: Sentence, c: _Candidate, ctx: ArticleActors) -> bool:
         c.source = replace(c.source, role=DOCUMENT_ROLE)
         return True
     if c.speech or c.intent:
-        return is_actor(c.source, sent, speaker=True) and not is_media(c.source) and not _generic(sent, c.source)
+        speaker = is_actor(c.source, sent, speaker=True) or c.speech and is_described_person(c.source, sent)
+        return speaker and not is_media(c.source) and not _generic(sent, c.source)
     if c.source is not None and not is_actor(c.source, sent, speaker=True):
         return False                                           # "the law ratified", "you request"
     if c.code in PERSON_TARGET_CODES:                          # "released the mayor", not "released a report"

@@ -244,6 +244,9 @@ def irrealis_reason(sent: Sentence, i: int, trigger_governors: frozenset = froze
         # (a main verb in the base form with a subject is the tagger taking a present for it: "the swaps imply")
         if node.dep in {"ROOT", "conj"} and subject_of(sent, i) is None:
             return "imperative"                         # "go to the website and request to be added"
+    if any(obj.dep == "dobj" and any(d.dep == "det" and d.norm == "no" for d in sent.kids(obj.i))
+           for obj in sent.kids(i)):
+        return "negated"                                # "issued no statement", "made no arrests"
     while True:
         if any(kid.dep == "neg" or (kid.norm in NEGATIONS and kid.dep in {"advmod", "det", "preconj"})
                for kid in sent.kids(node.i)):
